@@ -1,0 +1,66 @@
+"""Fetch stage: complete every resolved work from the other sources.
+
+One batched call per source (the adapters chunk by their API's limit):
+arXiv ``id_list`` for arXiv ids, Crossref and OpenAlex by DOI, and a last S2
+batch for works that title search found through DBLP.  Every record is
+checked against the listed title once more; one that disagrees is dropped
+with a warning (an identifier can still be wrong).
+"""
+
+from __future__ import annotations
+
+from . import matching
+from .errors import SourceUnavailable
+from .resolve import SourceHealth, Work
+
+# which identifier each source looks works up by
+_NEEDS = {
+    "s2": lambda ids: bool(ids.doi or ids.arxiv or ids.s2 or ids.corpus_id),
+    "arxiv": lambda ids: bool(ids.arxiv),
+    "crossref": lambda ids: bool(ids.doi),
+    "openalex": lambda ids: bool(ids.doi),
+}
+
+FETCH_ORDER = ("s2", "arxiv", "crossref", "openalex")
+
+
+def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
+    for name in FETCH_ORDER:
+        src = sources.get(name)
+        if src is None or not health.ok(name):
+            if progress:
+                progress(name)
+            continue
+        todo = [
+            w for w in works
+            if _NEEDS[name](w.ids) and not any(r.source == name for r in w.records)
+        ]
+        if todo:
+            try:
+                found = src.lookup([w.ids for w in todo])
+            except SourceUnavailable as err:
+                health.fail(err)
+                found = []
+            for work, rec in zip(todo, found):
+                if rec is None:
+                    continue
+                agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
+                if not agrees:
+                    work.warnings.append(
+                        f"{name} record for {_id_text(work)} has title {rec.title!r} "
+                        f"(score {score:.0f} against the listed title); ignored"
+                    )
+                    continue
+                work.records.append(rec)
+                work.matched = work.matched or "id"
+        if progress:
+            progress(name)
+
+
+def _id_text(work: Work) -> str:
+    ids = work.ids
+    if ids.doi:
+        return f"doi:{ids.doi}"
+    if ids.arxiv:
+        return f"arXiv:{ids.arxiv}"
+    return "the work"

@@ -1,0 +1,120 @@
+"""Citation keys: ``<firstauthorfamily><year><firstsignificantword>``.
+
+Keys are lowercase ASCII letters and digits only, so they are safe in BibTeX
+(https://www.ctan.org/pkg/bibtex, "btxdoc": keys may not contain spaces,
+commas or braces), biber and pandoc (``@key`` citations) alike.
+
+Examples::
+
+    Zhihao Jia, 2019, "TASO: The Tensor Algebra SuperOptimizer ..." -> jia2019taso
+    Edgar Liberis, 2021, "μNAS: Constrained Neural ..."              -> liberis2021munas
+    no author, no year, "On the Foo of Bar"                          -> anonndfoo
+    software "TVM"                                                   -> tvm
+
+Stability: :func:`assign_keys` keeps every key handed out by a previous run
+(``reserved``) exactly as it was, and only new entries get new keys (with a
+suffix "a", "b", ... when the base key is taken).  So adding an entry anywhere
+in the list never changes an existing entry's key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from pipeline.models import Person
+
+# Letters that NFKD does not decompose into ASCII (https://unicode.org/reports/tr15/).
+_TRANSLIT = str.maketrans(
+    {
+        "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d",
+        "Þ": "Th", "þ": "th", "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
+        "ı": "i", "µ": "mu", "μ": "mu", "Μ": "Mu", "α": "alpha", "β": "beta",
+        "γ": "gamma", "δ": "delta", "λ": "lambda", "π": "pi", "σ": "sigma",
+        "’": "", "'": "",
+    }
+)
+
+STOP_WORDS = frozenset(
+    "a an the on of for in to with and or at by from into onto via towards toward".split()
+)
+
+
+def ascii_fold(text: str) -> str:
+    """Lowercase ASCII transliteration: small table, then Unicode NFKD with
+    combining marks (and anything else non-ASCII) dropped."""
+    text = unicodedata.normalize("NFC", text).translate(_TRANSLIT)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", ascii_fold(text))
+
+
+def _first_significant_word(title: str) -> str:
+    words = _words(title)
+    for w in words:
+        if w not in STOP_WORDS:
+            return w
+    return words[0] if words else "untitled"
+
+
+def _family(person: Person) -> str:
+    """Family name folded to ``[a-z0-9]*``; the last word of the display name
+    when the name was not split."""
+    if person.family:
+        return "".join(_words(person.family))
+    words = _words(person.name)
+    return words[-1] if words else ""
+
+
+def base_key(authors: list[Person], year: int | None, title: str, *, software: bool = False) -> str:
+    """The key before collision handling.
+
+    ``software=True`` gives the first significant word of the title alone
+    (``"tvm"``, ``"kubeedge"``): software has no meaningful first author/year.
+    """
+    word = _first_significant_word(title)
+    if software:
+        return word
+    family = _family(authors[0]) if authors else ""
+    year_part = str(year) if year is not None else "nd"
+    return f"{family or 'anon'}{year_part}{word}"
+
+
+def _suffixes() -> Iterable[str]:
+    """a, b, ..., z, aa, ab, ... (bijective base 26), without end."""
+    n = 1
+    while True:
+        s, k = "", n
+        while k:
+            k, r = divmod(k - 1, 26)
+            s = chr(ord("a") + r) + s
+        yield s
+        n += 1
+
+
+def assign_keys(items: list[tuple[str, str]], reserved: dict[str, str]) -> dict[str, str]:
+    """Final keys for ``items`` = ``[(identity, base_key), ...]`` in list order.
+
+    ``reserved`` maps identity -> key from a previous run; such an identity
+    keeps its key as is, and no new entry is given any reserved key (even of
+    an identity no longer in ``items``).  New identities get ``base`` if it is
+    free, else the first free of ``base+"a"``, ``base+"b"``, ... in list order.
+    """
+    taken = set(reserved.values())
+    result: dict[str, str] = {}
+    for identity, base in items:
+        if identity in reserved:
+            result[identity] = reserved[identity]
+    for identity, base in items:
+        if identity in result:
+            continue
+        key = base
+        if key in taken:
+            key = next(base + s for s in _suffixes() if base + s not in taken)
+        taken.add(key)
+        result[identity] = key
+    return result

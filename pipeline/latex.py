@@ -1,0 +1,144 @@
+"""Text -> BibTeX field values that BibTeX, biber and pandoc all read back
+as the same text.
+
+Escaping uses pylatexenc's encoder with a small, conservative rule set for the
+ASCII characters that are special to LaTeX/BibTeX; everything else, including
+non-ASCII letters (Ł, μ, é ...), is kept as UTF-8, which bibtex 0.99d passes
+through, biber reads natively and pandoc reads natively
+(https://pylatexenc.readthedocs.io/en/latest/latexencode/).
+
+Choices that are not obvious (each checked against bibtex, biber and pandoc in
+``tests/test_real_tools.py``):
+
+* Braces that pair up in the input become ``\\{`` / ``\\}``; a brace without
+  a partner becomes ``{$\\lbrace$}`` / ``{$\\rbrace$}``.  BibTeX and biber
+  count *every* brace, escaped or not, so a lone ``\\{`` would unbalance the
+  .bib; pandoc drops ``\\textbraceleft``, but reads the math form.
+* ``"`` becomes ``{"}`` (pandoc drops ``\\textquotedbl``).
+* ``<`` / ``>`` become ``{$<$}`` / ``{$>$}`` (in OT1 text ``<`` prints "¡").
+* Whitespace runs (newlines, tabs) collapse to one space: a blank line would
+  be a paragraph break (``\\par``) inside a field.
+
+Capitals: ``escape(text, protect=True)`` wraps the core of every word that has an uppercase
+letter after its first character ("TASO", "GPU", "SuperOptimizer", "μNAS",
+"3D") in braces, so styles that lowercase titles cannot touch it
+(https://www.bibtex.org/SpecialSymbols/ , btxdoc section 4).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
+
+SPECIALS = {
+    "\\": r"{\textbackslash}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"{\textasciicircum}",
+    "~": r"{\textasciitilde}",
+    "<": r"{$<$}",
+    ">": r"{$>$}",
+    '"': r'{"}',
+}
+# Braces without a partner in the input (BibTeX would count \{ as a brace).
+UNMATCHED = {"{": r"{$\lbrace$}", "}": r"{$\rbrace$}"}
+
+_ENCODER = UnicodeToLatexEncoder(
+    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, {ord(k): v for k, v in SPECIALS.items()})],
+    replacement_latex_protection="none",
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
+)
+
+_WS = re.compile(r"\s+")
+# A word's core: from its first to its last letter or digit.
+_CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
+
+
+def clean_space(text: str) -> str:
+    """Collapse whitespace runs (incl. newlines) to single spaces; strip."""
+    return _WS.sub(" ", text).strip()
+
+
+def unmatched_braces(text: str) -> set[int]:
+    """Positions of ``{`` / ``}`` that have no partner (stack matching)."""
+    stack: list[int] = []
+    lonely: set[int] = set()
+    for i, c in enumerate(text):
+        if c == "{":
+            stack.append(i)
+        elif c == "}":
+            if stack:
+                stack.pop()
+            else:
+                lonely.add(i)
+    return lonely | set(stack)
+
+
+def needs_protection(word: str) -> bool:
+    """True for words with an uppercase letter after the first character:
+    acronyms ("GPU", "TASO", "μNAS") and inner capitals ("SuperOptimizer")."""
+    return any(c.isupper() for c in word[1:])
+
+
+def _encode_span(text: str, start: int, end: int, lonely: set[int]) -> str:
+    out, run = [], start
+    for i in range(start, end):
+        if i in lonely:
+            out.append(_ENCODER.unicode_to_latex(text[run:i]) + UNMATCHED[text[i]])
+            run = i + 1
+    out.append(_ENCODER.unicode_to_latex(text[run:end]))
+    return "".join(out)
+
+
+def escape(text: str, *, protect: bool = False) -> str:
+    """LaTeX-encode ``text`` for a braced BibTeX value; the result is always
+    brace-balanced.  ``protect=True`` also braces each word's core (letters
+    and digits, leading/trailing punctuation left outside, so "{TASO}:" keeps
+    BibTeX's "capital after colon" rule) when :func:`needs_protection`."""
+    text = clean_space(text)
+    lonely = unmatched_braces(text)
+    out, pos = [], 0
+    for m in re.finditer(r"\S+", text):
+        out.append(text[pos:m.start()])
+        lead, core, trail = _CORE.match(m.group()).groups()
+        a, b = m.start() + len(lead), m.start() + len(lead) + len(core)
+        enc = _encode_span(text, a, b, lonely)
+        if protect and needs_protection(core):
+            enc = "{" + enc + "}"
+        out.append(_encode_span(text, m.start(), a, lonely) + enc + _encode_span(text, b, m.end(), lonely))
+        pos = m.end()
+    return "".join(out)
+
+
+def escape_protected(text: str) -> str:
+    """:func:`escape` with capitals protected."""
+    return escape(text, protect=True)
+
+
+# Characters a verbatim field (url, doi, eprint) must not contain raw: braces
+# would unbalance the entry, backslash and whitespace break \url.
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '{}\\"<>^`|')
+
+
+def verbatim(value: str) -> str:
+    """A URL-like value for verbatim fields: percent-encode what BibTeX or
+    ``\\url`` cannot hold raw (braces, backslash, spaces, non-ASCII)."""
+    return urllib.parse.quote(value.strip(), safe=_URL_SAFE)
+
+
+def brace_balanced(text: str) -> bool:
+    """BibTeX's own view: every brace counts, backslash or not."""
+    depth = 0
+    for c in text:
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0

@@ -1,0 +1,276 @@
+"""Merge stage: one :class:`Entry` from the list, the sources' records, the
+previous run's entry and the overrides.
+
+Precedence (first source with a value wins; ``list`` is the last resort):
+
+============  ==================================================  ====================================
+field         order                                               why
+============  ==================================================  ====================================
+title         crossref, s2, dblp, arxiv, openalex, list           the publisher's record is canonical
+authors       crossref, dblp, arxiv, openalex, s2, list           full names; S2 often abbreviates
+year          crossref, dblp, s2, openalex, arxiv, list           year of the published version
+venue         crossref, dblp, s2, openalex, arxiv, list           container title of the published version
+venue_type    taken with the venue (same record)
+abstract      s2, arxiv, openalex, crossref, list                 S2 first, as the brief asks
+pages etc.    crossref, dblp, s2, openalex
+pdf_url       s2, arxiv, openalex
+citations     s2 (count + influential); openalex second figure    OpenAlex alone when S2 has none
+============  ==================================================  ====================================
+
+``provenance`` maps every field (and ``ids.<name>``) to its source.  A value
+the previous ``data/enriched.json`` had is never replaced by null because a
+source failed or said nothing this time.  Differences between the list and
+the sources (year, venue) go to ``status.warnings``.  Overrides are applied
+last and always win (provenance ``override``); locked fields keep the
+previous value.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+from . import matching
+from .models import (
+    KIND_SOFTWARE,
+    VENUE_CONFERENCE,
+    VENUE_JOURNAL,
+    VENUE_PREPRINT,
+    CitationPoint,
+    Citations,
+    Entry,
+    Ids,
+    ListEntry,
+    ListInfo,
+    SourceRecord,
+    Status,
+)
+from .resolve import Work
+
+PRECEDENCE: dict[str, tuple[str, ...]] = {
+    "title": ("crossref", "s2", "dblp", "arxiv", "openalex"),
+    "authors": ("crossref", "dblp", "arxiv", "openalex", "s2"),
+    "year": ("crossref", "dblp", "s2", "openalex", "arxiv"),
+    "venue": ("crossref", "dblp", "s2", "openalex", "arxiv"),
+    "abstract": ("s2", "arxiv", "openalex", "crossref"),
+    "pages": ("crossref", "dblp", "s2", "openalex"),
+    "volume": ("crossref", "dblp", "s2", "openalex"),
+    "issue": ("crossref", "dblp", "s2", "openalex"),
+    "publisher": ("crossref", "dblp", "s2", "openalex"),
+    "pdf_url": ("s2", "arxiv", "openalex"),
+}
+
+SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue", "publisher", "pdf_url")
+_JOURNAL_WORDS = ("journal", "transactions", "trans.", "letters", "magazine", "review", "tpds", "tc ", "tocs")
+
+
+def classify_venue_hint(hint: str | None) -> str | None:
+    """Venue type from the list's hint: arXiv -> preprint; IEEE TPDS,
+    "... Journal", "Transactions" -> journal; other names -> conference."""
+    if not hint:
+        return None
+    f = matching.fold(hint)
+    if f in ("arxiv", "arxiv org", "corr"):
+        return VENUE_PREPRINT
+    words = f.split()
+    if any(w in words for w in ("journal", "transactions", "letters", "magazine", "tpds", "tocs", "tc", "jsac", "tmc")):
+        return VENUE_JOURNAL
+    if len(words) >= 2 and words[0] == "ieee" and words[1].startswith("t"):
+        return VENUE_JOURNAL
+    return VENUE_CONFERENCE
+
+
+def _is_arxiv_venue(venue: str | None) -> bool:
+    return bool(venue) and matching.fold(venue) in ("arxiv", "arxiv org", "corr", "arxiv preprint")
+
+
+def _initials(text: str) -> str:
+    stop = {"of", "on", "the", "and", "for", "in", "a", "an", "to", "s", "th", "st", "nd", "rd"}
+    words = [w for w in matching.fold(text).split() if w not in stop and not w.isdigit()]
+    return "".join(w[0] for w in words)
+
+
+def venue_agrees(hint: str, venue: str) -> bool:
+    """Does the list's venue hint ("SOSP", "IEEE TPDS") name the source's
+    venue ("Proceedings of the 27th ACM Symposium on Operating Systems
+    Principles")?  Word containment or acronym-of-initials, case-folded."""
+    h, v = matching.fold(hint), matching.fold(venue)
+    if not h or not v:
+        return True
+    if h in v or v in h:
+        return True
+    vwords = set(v.split())
+    hwords = [w for w in h.split() if w not in ("ieee", "acm", "usenix")]
+    if any(w in vwords for w in hwords):
+        return True
+    initials = _initials(venue)
+    return any(len(w) >= 3 and w in initials for w in hwords)
+
+
+def _pick(records: list[SourceRecord], name: str):
+    by_source = {r.source: r for r in records}
+    for src in PRECEDENCE[name]:
+        rec = by_source.get(src)
+        if rec is None:
+            continue
+        value = getattr(rec, name)
+        if value not in (None, "", []):
+            return value, src, rec
+    return None, None, None
+
+
+def _citations(records: list[SourceRecord], previous: Citations | None, today: str) -> tuple[Citations, str | None]:
+    by_source = {r.source: r for r in records}
+    s2, oa = by_source.get("s2"), by_source.get("openalex")
+    prev = copy.deepcopy(previous) if previous else Citations()
+    count = influential = source = None
+    if s2 is not None and s2.citation_count is not None:
+        count, influential, source = s2.citation_count, s2.influential_count, "s2"
+    elif oa is not None and oa.citation_count is not None:
+        count, source = oa.citation_count, "openalex"
+    second_count = second_source = None
+    if source == "s2" and oa is not None and oa.citation_count is not None:
+        second_count, second_source = oa.citation_count, "openalex"
+    if count is None:  # nothing new: keep everything we knew
+        return prev, prev.source
+    out = Citations(
+        count=count,
+        influential=influential if influential is not None else (prev.influential if source == prev.source else None),
+        source=source,
+        as_of=prev.as_of if (prev.count == count and prev.source == source and prev.as_of) else today,
+        second_count=second_count if second_count is not None else prev.second_count,
+        second_source=second_source if second_count is not None else prev.second_source,
+        history=list(prev.history),
+    )
+    last = out.history[-1] if out.history else None
+    if last is None or last.count != count or last.source != source:
+        out.history.append(CitationPoint(date=today, count=count, source=source))
+    return out, source
+
+
+def merge_entry(
+    key: str,
+    listed: ListEntry,
+    work: Work | None,
+    previous: Entry | None,
+    today: str,
+    offline: bool = False,
+) -> Entry:
+    """Build one :class:`Entry`.  ``work`` is None when the entry was not
+    processed this run (fresh, software, or offline): the previous entry's
+    fetched data is carried over as is."""
+    records = list(work.records) if work else []
+    prov: dict[str, str] = {}
+    info = ListInfo.from_list_entry(listed)
+
+    entry = Entry(key=key, kind=listed.kind, list=info, title=listed.title)
+    prev_prov = previous.provenance if previous else {}
+
+    # scalar and list fields by precedence, previous data, then the list
+    for name in SCALAR_FIELDS + ("authors",):
+        value, src, rec = _pick(records, name)
+        if value is None and previous is not None and getattr(previous, name) not in (None, [], "") \
+                and prev_prov.get(name) not in (None, "list"):
+            value, src = copy.deepcopy(getattr(previous, name)), prev_prov[name]
+        if value is None:
+            fallback = {
+                "title": listed.title,
+                "authors": list(listed.authors) or None,
+                "year": listed.year,
+                "venue": listed.venue,
+                "abstract": listed.abstract,
+            }.get(name)
+            if fallback not in (None, [], ""):
+                value, src = fallback, "list"
+        if value is not None:
+            setattr(entry, name, value)
+            prov[name] = src
+
+    # venue type travels with the venue
+    vsrc = prov.get("venue")
+    vrec = next((r for r in records if r.source == vsrc), None)
+    if vrec is not None:
+        entry.venue_type = vrec.venue_type
+    elif vsrc and previous is not None and prev_prov.get("venue") == vsrc:
+        entry.venue_type = previous.venue_type
+    elif vsrc == "list":
+        entry.venue_type = classify_venue_hint(listed.venue)
+    if _is_arxiv_venue(entry.venue):
+        entry.venue_type = VENUE_PREPRINT
+    if entry.venue_type:
+        prov["venue_type"] = vsrc or "list"
+
+    # identifiers: what resolve found, then what the previous run knew
+    ids = Ids()
+    origin: dict[str, str] = {}
+    if work is not None:
+        ids = copy.deepcopy(work.ids)
+        origin = dict(work.id_origin)
+    if previous is not None:
+        for f in dataclasses.fields(Ids):
+            if getattr(ids, f.name) is None and getattr(previous.ids, f.name) is not None:
+                if work is not None and f"{f.name}" in ("doi", "arxiv", "s2") and _dropped(work, previous.ids, f.name):
+                    continue
+                setattr(ids, f.name, getattr(previous.ids, f.name))
+                origin[f.name] = prev_prov.get(f"ids.{f.name}", "previous")
+    entry.ids = ids
+    for f in dataclasses.fields(Ids):
+        if getattr(ids, f.name) is not None:
+            prov[f"ids.{f.name}"] = origin.get(f.name, "list")
+
+    entry.url = listed.url
+    if listed.url:
+        prov["url"] = "list"
+
+    # citations
+    entry.citations, csrc = _citations(records, previous.citations if previous else None, today)
+    if csrc:
+        prov["citations"] = csrc
+
+    # status
+    if listed.kind == KIND_SOFTWARE:
+        entry.status = Status(resolved=False, reason="software project: not looked up in scholarly APIs")
+    elif work is None:
+        entry.status = copy.deepcopy(previous.status) if previous else Status(
+            resolved=False, reason="offline: not looked up" if offline else "not looked up"
+        )
+        if previous is not None:
+            entry.status.warnings = [w for w in entry.status.warnings]
+    else:
+        resolved = bool(records) or (previous is not None and previous.status.resolved and bool(work and _lost_only_to_failure(work)))
+        entry.status = Status(
+            resolved=bool(resolved),
+            reason=None if resolved else work.reason,
+            warnings=list(work.warnings),
+            candidates=list(work.candidates) if not resolved else [],
+        )
+        entry.status.warnings.extend(list_disagreements(listed, entry, prov))
+    entry.status.warnings = sorted(set(entry.status.warnings))
+    entry.provenance = dict(sorted(prov.items()))
+    return entry
+
+
+def _dropped(work: Work, prev_ids: Ids, name: str) -> bool:
+    """True when this run rejected or distrusted the previous identifier."""
+    value = getattr(prev_ids, name)
+    return f"{name}:{value}" in work.rejected
+
+
+def _lost_only_to_failure(work: Work) -> bool:
+    return bool(work.reason and work.reason.startswith("sources unavailable"))
+
+
+def list_disagreements(listed: ListEntry, entry: Entry, prov: dict[str, str]) -> list[str]:
+    """Warnings where the list and the sources disagree (year, venue)."""
+    out = []
+    ysrc = prov.get("year")
+    if listed.year is not None and entry.year is not None and ysrc not in (None, "list") and listed.year != entry.year:
+        out.append(f"year: the list says {listed.year}, {ysrc} says {entry.year}")
+    vsrc = prov.get("venue")
+    if listed.venue and entry.venue and vsrc not in (None, "list"):
+        hint_type = classify_venue_hint(listed.venue)
+        if hint_type == VENUE_PREPRINT and entry.venue_type != VENUE_PREPRINT:
+            out.append(f"venue: the list says {listed.venue}, but {vsrc} has it published in {entry.venue!r}")
+        elif hint_type != VENUE_PREPRINT and not venue_agrees(listed.venue, entry.venue):
+            out.append(f"venue: the list says {listed.venue!r}, {vsrc} says {entry.venue!r}")
+    return out

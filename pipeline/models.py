@@ -1,0 +1,288 @@
+"""The data model every stage shares.
+
+Data flows one way: ``parse`` makes :class:`ListEntry` objects, ``identifiers``
+turns URLs into :class:`Ids`, the source adapters turn API answers into
+:class:`SourceRecord` objects, ``merge`` combines them into :class:`Entry`
+records and ``export`` writes those out.  No stage passes a dict of unknown
+shape to another: every field has a name here.
+
+``Entry.to_json`` / ``Entry.from_json`` define the on-disk shape of
+``data/enriched.json`` (validated by ``pipeline/schemas/enriched.schema.json``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+KIND_PAPER = "paper"
+KIND_SOFTWARE = "software"
+
+# venue_type values
+VENUE_CONFERENCE = "conference"
+VENUE_JOURNAL = "journal"
+VENUE_PREPRINT = "preprint"
+
+
+@dataclass
+class Person:
+    """One author.  ``name`` is the display form ("Given Family"); ``given``
+    and ``family`` are null when the name could not be split reliably."""
+
+    name: str
+    given: str | None = None
+    family: str | None = None
+    orcid: str | None = None
+
+
+@dataclass
+class Link:
+    """A link that is not the paper itself (code, project page, slides...)."""
+
+    text: str
+    url: str
+
+
+@dataclass
+class ParseProblem:
+    """A line the parser could not read; reported, never fatal."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class ListEntry:
+    """One unique work as the Markdown list gives it (before any lookup).
+
+    ``sections`` holds one section path per place the work is listed, e.g.
+    ``[["Papers", "DNN Compiler"]]``; ``lines`` the 1-based source line of
+    each listing, ascending.  ``venue`` and ``year`` are hints from the list
+    ("SOSP", 2019), not verified facts.
+    """
+
+    kind: str
+    title: str
+    url: str | None
+    authors: list[Person] = field(default_factory=list)
+    et_al: bool = False
+    authors_raw: str | None = None
+    venue: str | None = None
+    year: int | None = None
+    sections: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    abstract: str | None = None
+
+
+@dataclass
+class ParseResult:
+    entries: list[ListEntry]
+    problems: list[ParseProblem] = field(default_factory=list)
+
+
+@dataclass
+class Ids:
+    """Identifiers of one work.  All normalised: DOI lowercased, arXiv id
+    without version (the version is in ``arxiv_version``)."""
+
+    doi: str | None = None
+    arxiv: str | None = None
+    arxiv_version: int | None = None
+    ieee: str | None = None  # IEEE Xplore article number, e.g. "9428512"
+    usenix: str | None = None  # USENIX slug, e.g. "osdi21/presentation/wang" or "osdi22-han"
+    proceedings: str | None = None  # NeurIPS / MLSys proceedings hash (32 hex)
+    cvf: str | None = None  # CVF open-access path, e.g. "CVPR2022W/EVW/Nair_MAPLE-Edge_..."
+    s2: str | None = None  # Semantic Scholar paperId (40 hex)
+    corpus_id: int | None = None  # Semantic Scholar CorpusId
+    openalex: str | None = None  # e.g. "W2963403868"
+    dblp: str | None = None  # e.g. "conf/sosp/JiaPTWZA19"
+
+    def merged_with(self, other: "Ids") -> "Ids":
+        """Fields of ``self`` win; gaps are filled from ``other``."""
+        values = {}
+        for f in dataclasses.fields(self):
+            mine = getattr(self, f.name)
+            values[f.name] = mine if mine is not None else getattr(other, f.name)
+        return Ids(**values)
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
+
+
+@dataclass
+class SourceRecord:
+    """One API's answer for one work, mapped to our model by its adapter.
+
+    ``source`` is the adapter name ("s2", "arxiv", "crossref", "openalex",
+    "dblp").  Unknown values are None, never guessed.
+    """
+
+    source: str
+    ids: Ids = field(default_factory=Ids)
+    title: str | None = None
+    authors: list[Person] = field(default_factory=list)
+    year: int | None = None
+    publication_date: str | None = None  # YYYY-MM-DD or YYYY-MM
+    venue: str | None = None
+    venue_type: str | None = None  # conference | journal | preprint
+    abstract: str | None = None
+    citation_count: int | None = None
+    influential_count: int | None = None
+    reference_count: int | None = None
+    pages: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    publisher: str | None = None
+    pdf_url: str | None = None
+    url: str | None = None
+    raw_type: str | None = None  # the API's own type string
+
+
+@dataclass
+class CitationPoint:
+    date: str  # YYYY-MM-DD
+    count: int
+    source: str
+
+
+@dataclass
+class Citations:
+    count: int | None = None
+    influential: int | None = None
+    source: str | None = None
+    as_of: str | None = None  # YYYY-MM-DD
+    second_count: int | None = None  # second opinion (OpenAlex cited_by_count)
+    second_source: str | None = None
+    history: list[CitationPoint] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    """A title-search hit that was not accepted (kept so a human can decide)."""
+
+    source: str
+    title: str
+    year: int | None
+    first_author: str | None
+    score: float
+    doi: str | None = None
+    arxiv: str | None = None
+    s2: str | None = None
+
+
+@dataclass
+class Status:
+    resolved: bool = False
+    reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+@dataclass
+class ListInfo:
+    """The list's own view of the entry, kept verbatim in enriched.json."""
+
+    title: str
+    url: str | None
+    authors: list[Person]
+    et_al: bool
+    venue: str | None
+    year: int | None
+    sections: list[list[str]]
+    lines: list[int]
+    links: list[Link] = field(default_factory=list)
+
+    @classmethod
+    def from_list_entry(cls, e: ListEntry) -> "ListInfo":
+        return cls(
+            title=e.title,
+            url=e.url,
+            authors=list(e.authors),
+            et_al=e.et_al,
+            venue=e.venue,
+            year=e.year,
+            sections=[list(s) for s in e.sections],
+            lines=list(e.lines),
+            links=list(e.links),
+        )
+
+
+@dataclass
+class Entry:
+    """One work in ``data/enriched.json``: what the list says, what the
+    sources said (merged), and where each field came from (``provenance``:
+    field name -> source name, "list" or "override").
+
+    When an entry was last fetched is deliberately *not* stored here (it
+    would change every refresh and make version-controlled diffs noisy); it
+    lives in the state file next to enriched.json (``pipeline.state``)."""
+
+    key: str
+    kind: str
+    list: ListInfo
+    title: str
+    authors: list[Person] = field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    venue_type: str | None = None
+    ids: Ids = field(default_factory=Ids)
+    abstract: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    citations: Citations = field(default_factory=Citations)
+    provenance: dict[str, str] = field(default_factory=dict)
+    status: Status = field(default_factory=Status)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Entry":
+        lst = d["list"]
+        return cls(
+            key=d["key"],
+            kind=d["kind"],
+            list=ListInfo(
+                title=lst["title"],
+                url=lst.get("url"),
+                authors=[Person(**a) for a in lst.get("authors", [])],
+                et_al=lst.get("et_al", False),
+                venue=lst.get("venue"),
+                year=lst.get("year"),
+                sections=[list(s) for s in lst.get("sections", [])],
+                lines=list(lst.get("lines", [])),
+                links=[Link(**x) for x in lst.get("links", [])],
+            ),
+            title=d["title"],
+            authors=[Person(**a) for a in d.get("authors", [])],
+            year=d.get("year"),
+            venue=d.get("venue"),
+            venue_type=d.get("venue_type"),
+            ids=Ids(**d.get("ids", {})),
+            abstract=d.get("abstract"),
+            pages=d.get("pages"),
+            volume=d.get("volume"),
+            issue=d.get("issue"),
+            publisher=d.get("publisher"),
+            url=d.get("url"),
+            pdf_url=d.get("pdf_url"),
+            citations=Citations(
+                **{k: v for k, v in d.get("citations", {}).items() if k != "history"},
+                history=[CitationPoint(**p) for p in d.get("citations", {}).get("history", [])],
+            ),
+            provenance=dict(d.get("provenance", {})),
+            status=Status(
+                resolved=d.get("status", {}).get("resolved", False),
+                reason=d.get("status", {}).get("reason"),
+                warnings=list(d.get("status", {}).get("warnings", [])),
+                candidates=[Candidate(**c) for c in d.get("status", {}).get("candidates", [])],
+            ),
+        )

@@ -1,0 +1,215 @@
+"""Resolve stage: find each paper's identifiers, and prove they are its own.
+
+Order (cheapest and surest first; every step is batched where the API allows):
+
+1. **Known identifiers**: those pinned in the overrides file, those a
+   previous run verified, and those in the list's URL
+   (:func:`pipeline.identifiers.ids_from_url`).
+2. **Linking through Semantic Scholar** (one ``POST /paper/batch`` for all
+   entries with a DOI or arXiv id): its ``externalIds`` link a preprint to its
+   published DOI and back.  A URL identifier whose record has a different
+   title (:data:`pipeline.matching.URL_TITLE_THRESHOLD`) is a wrong link in
+   the list: reported in the warnings and not trusted.
+3. **Title search** for the rest: S2 ``/paper/search/match``, then DBLP.  A
+   hit is accepted only under :func:`pipeline.matching.accept_search_hit`;
+   otherwise the entry stays unresolved with its candidates and a reason.
+
+The stage only *finds* records; :mod:`pipeline.fetch` completes them and
+:mod:`pipeline.merge` decides which values win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import matching
+from .errors import SourceUnavailable
+from .models import Candidate, Ids, ListEntry, Person, SourceRecord
+
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
+
+
+@dataclass
+class Work:
+    """One list entry on its way through resolve and fetch."""
+
+    entry: ListEntry
+    ids: Ids  # what is known so far
+    id_origin: dict[str, str] = field(default_factory=dict)  # "doi" -> "list" | "override" | "previous" | source
+    rejected: set[str] = field(default_factory=set)  # normalised ids never to accept ("doi:...", "arxiv:...", "s2:...")
+    pinned: set[str] = field(default_factory=set)  # id fields pinned by an override (never dropped)
+    records: list[SourceRecord] = field(default_factory=list)  # verified records from any source
+    candidates: list[Candidate] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reason: str | None = None
+    matched: str | None = None  # how the work was found: "id", "search:s2", "search:dblp"
+
+
+@dataclass
+class SourceHealth:
+    """Which sources failed during this run (name -> message)."""
+
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def fail(self, err: SourceUnavailable) -> None:
+        self.failures.setdefault(err.source, err.message)
+
+    def ok(self, name: str) -> bool:
+        return name not in self.failures
+
+
+def is_rejected(work: Work, ids: Ids) -> bool:
+    keys = set()
+    if ids.doi:
+        keys.add(f"doi:{ids.doi}")
+    if ids.arxiv:
+        keys.add(f"arxiv:{ids.arxiv}")
+    if ids.s2:
+        keys.add(f"s2:{ids.s2}")
+    return bool(keys & work.rejected)
+
+
+def _clean_ids(ids: Ids) -> Ids:
+    """An arXiv DataCite DOI (10.48550/arXiv.N) is not a published DOI: keep
+    the arXiv id, drop the DOI, so Crossref is not asked for it and the
+    published DOI (if any) can take its place."""
+    if ids.doi and ids.doi.startswith(ARXIV_DOI_PREFIX):
+        return Ids(**{**ids.__dict__, "doi": None})
+    return ids
+
+
+def _adopt_ids(work: Work, record: SourceRecord) -> None:
+    """Take identifiers from a verified record into the work, without
+    overwriting pinned or already-known ones."""
+    found = _clean_ids(record.ids)
+    for name, value in found.__dict__.items():
+        if value is not None and getattr(work.ids, name) is None:
+            setattr(work.ids, name, value)
+            work.id_origin.setdefault(name, record.source)
+
+
+def _lookupable(ids: Ids) -> bool:
+    return bool(ids.doi or ids.arxiv or ids.s2 or ids.corpus_id)
+
+
+def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
+    """Step 2: one S2 batch for every work with an identifier."""
+    todo = [w for w in works if _lookupable(w.ids)]
+    if not todo or s2 is None or not health.ok("s2"):
+        return
+    try:
+        found = s2.lookup([w.ids for w in todo])
+    except SourceUnavailable as err:
+        health.fail(err)
+        return
+    for work, rec in zip(todo, found):
+        if rec is None:
+            continue
+        agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
+        if not agrees:
+            bad = [f"{k}:{getattr(work.ids, k)}" for k in ("doi", "arxiv", "s2") if getattr(work.ids, k)]
+            if work.pinned:
+                work.warnings.append(
+                    f"pinned identifier points to {rec.title!r} (title score {score:.0f}); kept because pinned"
+                )
+            else:
+                work.warnings.append(
+                    f"identifier {', '.join(bad)} (from the {', '.join(sorted(set(work.id_origin.values())))}) "
+                    f"points to {rec.title!r}, not the listed title (score {score:.0f}); not trusted"
+                )
+                work.ids = Ids()
+                work.id_origin = {}
+                continue
+        if is_rejected(work, rec.ids):
+            work.warnings.append(f"s2 record {rec.ids.s2} is rejected by an override")
+            continue
+        work.records.append(rec)
+        work.matched = work.matched or "id"
+        _adopt_ids(work, rec)
+
+
+def _candidate(rec: SourceRecord, score: float) -> Candidate:
+    first = rec.authors[0].name if rec.authors else None
+    return Candidate(
+        source=rec.source,
+        title=rec.title or "",
+        year=rec.year,
+        first_author=first,
+        score=round(score, 1),
+        doi=rec.ids.doi,
+        arxiv=rec.ids.arxiv,
+        s2=rec.ids.s2,
+    )
+
+
+def _try_hits(work: Work, hits: list[SourceRecord]) -> SourceRecord | None:
+    e = work.entry
+    for hit in hits:
+        if is_rejected(work, hit.ids):
+            work.candidates.append(_candidate(hit, matching.title_score(e.title, hit.title)))
+            continue
+        ok, score, _why = matching.accept_search_hit(e.title, e.year, e.authors, hit.title, hit.year, hit.authors)
+        if ok:
+            return hit
+        work.candidates.append(_candidate(hit, score))
+    return None
+
+
+def search_titles(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
+    """Step 3: title search for works with nothing to look up by."""
+    todo = [w for w in works if not w.records and not _lookupable(w.ids)]
+    for work in todo:
+        for name in ("s2", "dblp"):
+            src = sources.get(name)
+            if src is None or not health.ok(name):
+                continue
+            try:
+                hits = src.search(work.entry.title)
+            except SourceUnavailable as err:
+                health.fail(err)
+                continue
+            hit = _try_hits(work, hits)
+            if hit is not None:
+                work.records.append(hit)
+                work.matched = f"search:{name}"
+                _adopt_ids(work, hit)
+                break
+        if progress is not None:
+            progress()
+
+
+def explain(work: Work, health: SourceHealth, offline: bool) -> None:
+    """Set ``work.reason`` for a work that no source confirmed."""
+    if work.records:
+        work.reason = None
+        return
+    if offline:
+        work.reason = "offline: not looked up"
+        return
+    down = sorted(health.failures)
+    if work.candidates:
+        best = max(work.candidates, key=lambda c: c.score)
+        work.reason = (
+            f"no candidate accepted: best was {best.title!r} ({best.source}, {best.year}, "
+            f"title score {best.score:.0f}); rule: title >= {matching.SEARCH_TITLE_THRESHOLD:.0f} "
+            "and (year within 1 or first author matches)"
+        )
+    elif _lookupable(work.ids) and down:
+        work.reason = f"sources unavailable ({', '.join(down)})"
+    elif _lookupable(work.ids):
+        work.reason = "identifier not known to Semantic Scholar"
+    elif down:
+        work.reason = f"no identifier in the URL and title search unavailable ({', '.join(down)})"
+    else:
+        work.reason = "no identifier in the URL and no title-search match"
+
+
+def resolve(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
+    """Run steps 2 and 3 in place on ``works``."""
+    for w in works:
+        w.ids = _clean_ids(w.ids)
+    link_by_ids(works, sources.get("s2"), health)
+    search_titles(works, sources, health, progress)
+
+
+__all__ = ["Work", "SourceHealth", "resolve", "explain", "is_rejected", "Person"]

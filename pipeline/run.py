@@ -1,0 +1,264 @@
+"""The whole job, stage by stage: parse -> resolve -> fetch -> merge -> export.
+
+:func:`run_pipeline` is what ``python -m pipeline run`` and ``refresh``
+call.  It never loses data: the previous ``data/enriched.json`` is read
+first, every value it had survives a failing source, and every file is
+written atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from . import export, keys, matching, state
+from .config import Settings
+from .errors import InputError
+from .identifiers import clean_url, ids_from_url
+from .merge import merge_entry
+from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
+from .parse import parse_file
+from .resolve import SourceHealth, Work, explain, resolve
+from .fetch import FETCH_ORDER, fetch
+
+DEFAULT_MAX_AGE = timedelta(days=7)
+
+
+@dataclass
+class RunOptions:
+    input: Path = Path("data/raw.md")
+    enriched: Path = Path("data/enriched.json")
+    exports: Path = Path("exports")
+    overrides: Path = Path("data/overrides.toml")
+    offline: bool = False
+    strict: bool = False
+    # None: look up every paper (the HTTP cache still answers what it has);
+    # a timedelta: only entries fetched longer ago than that, new or changed
+    max_age: timedelta | None = None
+    now: datetime | None = None  # injectable clock for tests
+    reader_outputs: bool = True
+
+
+@dataclass
+class RunResult:
+    entries: list[Entry]
+    previous: list[Entry]
+    removed: list[Entry]
+    problems: list[ParseProblem]
+    processed: int
+    failures: dict[str, str]
+    requests: dict[str, int]
+    written: list[Path] = field(default_factory=list)
+    report: object | None = None  # pipeline.changes.ChangeReport
+
+    @property
+    def unreachable(self) -> bool:
+        return bool(self.failures)
+
+
+def identity(listed: ListEntry) -> str:
+    """How an entry is recognised across runs: its folded listed title."""
+    return "t:" + matching.fold(listed.title)
+
+
+def _match_previous(entries: list[ListEntry], previous: list[Entry]) -> dict[int, Entry]:
+    """index in ``entries`` -> previous Entry (by folded title, then URL)."""
+    by_title = {"t:" + matching.fold(p.list.title): p for p in previous}
+    by_url = {clean_url(p.list.url): p for p in previous if p.list.url}
+    out: dict[int, Entry] = {}
+    used: set[str] = set()
+    for i, e in enumerate(entries):
+        p = by_title.get(identity(e))
+        if p is None and e.url:
+            p = by_url.get(clean_url(e.url))
+        if p is not None and p.key not in used:
+            out[i] = p
+            used.add(p.key)
+    return out
+
+
+def _list_changed(listed: ListEntry, prev: Entry) -> bool:
+    a = (listed.title, listed.url, [x.name for x in listed.authors], listed.venue, listed.year)
+    b = (prev.list.title, prev.list.url, [x.name for x in prev.list.authors], prev.list.venue, prev.list.year)
+    return a != b
+
+
+def _load_overrides(path: Path):
+    from .overrides import load_overrides
+
+    return load_overrides(path)
+
+
+def _override_for(overrides, key: str):
+    """An override table matches the entry's key, or the key it renames to."""
+    if overrides is None:
+        return None
+    for ov in overrides.entries.values():
+        if key in (ov.match_key, ov.key):
+            return ov
+    return None
+
+
+def make_sources(settings: Settings, http) -> dict:
+    from .sources.arxiv import ArxivSource
+    from .sources.crossref import CrossrefSource
+    from .sources.dblp import DblpSource
+    from .sources.openalex import OpenAlexSource
+    from .sources.s2 import S2Source
+
+    return {cls.name: cls(http, settings) for cls in (S2Source, ArxivSource, CrossrefSource, OpenAlexSource, DblpSource)}
+
+
+def run_pipeline(
+    opts: RunOptions,
+    settings: Settings | None = None,
+    progress_factory: Callable | None = None,
+) -> RunResult:
+    now = opts.now or datetime.now(timezone.utc)
+    today = now.date().isoformat()
+    settings = settings or Settings.from_env()
+
+    parsed = parse_file(opts.input)
+    listed = parsed.entries
+    previous = export.load_enriched(opts.enriched)
+    overrides = _load_overrides(opts.overrides)
+    fetched_at = state.load_state(opts.enriched)
+
+    # keys: previous keys are reserved, so adding entries never renames others
+    prev_of = _match_previous(listed, previous)
+    reserved = {identity(listed[i]): p.key for i, p in prev_of.items()}
+    items = [
+        (identity(e), keys.base_key(e.authors, e.year, e.title, software=e.kind == KIND_SOFTWARE))
+        for e in listed
+    ]
+    auto_keys = keys.assign_keys(items, reserved)
+    entry_keys: list[str] = []
+    for e in listed:
+        k = auto_keys[identity(e)]
+        ov = _override_for(overrides, k)
+        entry_keys.append(ov.key if ov is not None and ov.key else k)
+
+    # which entries to look up
+    works: dict[int, Work] = {}
+    if not opts.offline:
+        for i, e in enumerate(listed):
+            if e.kind == KIND_SOFTWARE:
+                continue
+            prev = prev_of.get(i)
+            ov = _override_for(overrides, entry_keys[i])
+            if opts.max_age is not None and prev is not None and not _list_changed(e, prev) \
+                    and not state.is_stale(fetched_at.get(prev.key), opts.max_age, now):
+                continue
+            works[i] = _new_work(e, prev, ov)
+
+    health = SourceHealth()
+    http = None
+    if works:
+        from .http import Http
+
+        ttl = (opts.max_age if opts.max_age is not None else DEFAULT_MAX_AGE).total_seconds()
+        http = Http(settings, cache_ttl=ttl)
+        sources = make_sources(settings, http)
+        todo = list(works.values())
+        n_search = sum(1 for w in todo if not (w.ids.doi or w.ids.arxiv or w.ids.s2 or w.ids.corpus_id))
+        with _progress(progress_factory, len(todo), n_search) as tick:
+            resolve(todo, sources, health, progress=lambda: tick("search"))
+            fetch(todo, sources, health, progress=lambda name: tick(name))
+        for w in todo:
+            explain(w, health, offline=False)
+
+    entries: list[Entry] = []
+    for i, e in enumerate(listed):
+        prev = prev_of.get(i)
+        ent = merge_entry(entry_keys[i], e, works.get(i), prev, today, offline=opts.offline)
+        ov = _override_for(overrides, entry_keys[i])
+        if ov is not None:
+            ent = _apply_override(ent, ov, prev)
+        entries.append(ent)
+        w = works.get(i)
+        if w is not None and w.records:
+            fetched_at[ent.key] = now.isoformat(timespec="seconds")
+        elif prev is not None and prev.key in fetched_at and prev.key != ent.key:
+            fetched_at[ent.key] = fetched_at[prev.key]
+
+    kept_keys = {e.key for e in entries}
+    matched = {p.key for p in prev_of.values()}
+    removed = [p for p in previous if p.key not in matched]
+    fetched_at = {k: v for k, v in fetched_at.items() if k in kept_keys}
+
+    written = export.write_exports(entries, opts.enriched, opts.exports)
+    if opts.reader_outputs:
+        from .reader import write_reader_outputs
+
+        written += write_reader_outputs(entries, opts.exports)
+    if works:
+        state.save_state(opts.enriched, fetched_at)
+
+    requests = dict(sorted(http.counts.items())) if http else {}
+    result = RunResult(
+        entries=entries,
+        previous=previous,
+        removed=removed,
+        problems=parsed.problems,
+        processed=len(works),
+        failures=dict(sorted(health.failures.items())),
+        requests=requests,
+        written=written,
+    )
+    return result
+
+
+def _new_work(e: ListEntry, prev: Entry | None, ov) -> Work:
+    ids = ids_from_url(e.url) if e.url else Ids()
+    origin = {k: "list" for k, v in ids.__dict__.items() if v is not None}
+    rejected: set[str] = set()
+    pinned: set[str] = set()
+    if ov is not None:
+        rejected = set(ov.reject)
+        for k, v in ov.ids.__dict__.items():
+            if v is not None:
+                setattr(ids, k, v)
+                origin[k] = "override"
+                pinned.add(k)
+    # identifiers a previous run verified (not those only guessed from the list)
+    if prev is not None and prev.status.resolved and not _list_changed(e, prev):
+        for k, v in prev.ids.__dict__.items():
+            if v is not None and getattr(ids, k) is None and f"{k}:{v}" not in rejected:
+                setattr(ids, k, v)
+                origin[k] = prev.provenance.get(f"ids.{k}", "previous")
+    for k in ("doi", "arxiv", "s2"):
+        v = getattr(ids, k)
+        if v is not None and f"{k}:{v}" in rejected and k not in pinned:
+            setattr(ids, k, None)
+            origin.pop(k, None)
+    return Work(entry=e, ids=ids, id_origin=origin, rejected=rejected, pinned=pinned)
+
+
+def _apply_override(ent: Entry, ov, prev: Entry | None) -> Entry:
+    from .overrides import apply_overrides
+
+    out = apply_overrides(ent, ov)
+    for name in getattr(ov, "lock", []) or []:
+        if prev is not None and hasattr(prev, name):
+            setattr(out, name, copy.deepcopy(getattr(prev, name)))
+            if name in prev.provenance:
+                out.provenance[name] = prev.provenance[name]
+    out.provenance = dict(sorted(out.provenance.items()))
+    return out
+
+
+class _NoProgress:
+    def __enter__(self):
+        return lambda *_: None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _progress(factory, n_works: int, n_search: int):
+    if factory is None:
+        return _NoProgress()
+    return factory(n_works, n_search, list(FETCH_ORDER))

@@ -1,0 +1,111 @@
+"""What a run tells its user: a progress bar while fetching, a summary and
+a change report at the end."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timezone
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .fsutil import atomic_write_text
+
+
+def rich_progress(console: Console):
+    """A progress factory for :func:`pipeline.run.run_pipeline`: one bar over
+    the title searches and the per-source batch fetches."""
+
+    @contextlib.contextmanager
+    def factory(n_works: int, n_search: int, fetch_sources: list[str]):
+        total = n_search + len(fetch_sources)
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as prog:
+            task = prog.add_task(f"looking up {n_works} papers", total=total)
+
+            def tick(step: str) -> None:
+                label = "title search" if step == "search" else f"fetching from {step}"
+                prog.update(task, advance=1, description=label)
+
+            yield tick
+
+    return factory
+
+
+def write_change_report(result, opts, refresh: bool) -> None:
+    """Compute the change report, keep it on the result, write
+    exports/CHANGES.md when something changed (an unchanged run leaves the
+    previous report alone, so the exports stay byte-identical) and, for
+    refresh, exports/COMMIT_MSG.txt for the scheduled job's commit."""
+    from .changes import commit_message, compute_changes, render_markdown
+
+    today = (opts.now or datetime.now(timezone.utc)).date().isoformat()
+    report = compute_changes(result.previous, result.entries, result.requests, today)
+    result.report = report
+    if _has_changes(report):
+        atomic_write_text(opts.exports / "CHANGES.md", render_markdown(report))
+    if refresh:
+        atomic_write_text(opts.exports / "COMMIT_MSG.txt", commit_message(report) + "\n")
+
+
+def _has_changes(report) -> bool:
+    flag = getattr(report, "has_changes", None)
+    if callable(flag):
+        return bool(flag())
+    if flag is not None:
+        return bool(flag)
+    return True
+
+
+def print_summary(result, opts, console: Console) -> None:
+    papers = [e for e in result.entries if e.kind == "paper"]
+    software = len(result.entries) - len(papers)
+    resolved = [e for e in papers if e.status.resolved]
+    unresolved = [e for e in papers if not e.status.resolved]
+    warned = [e for e in result.entries if e.status.warnings]
+
+    for pr in result.problems:
+        console.print(f"[yellow]{opts.input}:{pr.line}: skipped: {pr.message}[/]")
+
+    if opts.offline:
+        console.print("[bold]offline:[/] no source was asked; exports written from the list and previous data")
+    elif result.failures:
+        console.print("[bold red]sources that could not be reached (all previously known data kept):[/]")
+        for name, msg in result.failures.items():
+            console.print(f"  {name}: {msg}")
+
+    t = Table(title="summary", show_header=False, box=None)
+    t.add_row("entries", f"{len(result.entries)} ({len(papers)} papers, {software} software)")
+    t.add_row("looked up this run", str(result.processed))
+    t.add_row("resolved", f"{len(resolved)} / {len(papers)} papers")
+    t.add_row("with DOI", str(sum(1 for e in papers if e.ids.doi)))
+    t.add_row("with arXiv id", str(sum(1 for e in papers if e.ids.arxiv)))
+    t.add_row("warnings", f"{sum(len(e.status.warnings) for e in result.entries)} on {len(warned)} entries")
+    t.add_row("removed from list", str(len(result.removed)))
+    reqs = ", ".join(f"{k} {v}" for k, v in result.requests.items()) or "none"
+    t.add_row("HTTP requests", f"{sum(result.requests.values())} ({reqs})")
+    t.add_row("unreadable lines", str(len(result.problems)))
+    console.print(t)
+
+    if unresolved:
+        console.print(f"[bold]unresolved ({len(unresolved)}):[/]")
+        for e in unresolved:
+            console.print(f"  {e.key}: {e.status.reason}", markup=False, highlight=False)
+    if warned:
+        console.print(f"[bold]warnings ({sum(len(e.status.warnings) for e in warned)}):[/]")
+        for e in warned:
+            for w in e.status.warnings:
+                console.print(f"  {e.key}: {w}", markup=False, highlight=False)
+    if result.report is not None:
+        from .changes import render_text
+
+        console.print(render_text(result.report), markup=False, highlight=False)
+    console.print("written: " + ", ".join(str(p) for p in result.written), markup=False, highlight=False)
