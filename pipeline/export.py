@@ -20,10 +20,13 @@ kind "software"                        @software           software
 
 Software is ``@software`` (biblatex's type, https://ctan.org/pkg/biblatex
 manual section 2.1.1): biber validates it with only ``title`` mandatory (no
-year needed, which software rarely has), pandoc maps it to CSL ``software``,
-and classic bibtex styles such as plain.bst print it through their ``misc``
+year needed, which software rarely has), pandoc reads it (2.17 renders it
+like a book), and classic bibtex styles such as plain.bst print it through their ``misc``
 fallback after the *warning* "entry type ... isn't style-file defined" (not
-an error).  ``@misc`` would have made biber warn about the missing year.
+an error).  ``@misc`` would have made biber warn about the missing year; it
+still does for a *paper* whose year nobody knows (biblatex requires a date
+for @misc; none is invented).  Author lists known only as "X et al." end in
+``and others`` in BibTeX; CSL-JSON has no such marker and lists X alone.
 
 Field reference: BibTeX "btxdoc" (https://ctan.org/pkg/bibtex), biblatex
 manual section 2.2, CSL-JSON schema (pipeline/schemas/csl-data.json).
@@ -40,6 +43,7 @@ import jsonschema
 
 from pipeline import fsutil
 from pipeline.errors import InputError
+from pipeline.keys import assign_keys, base_key  # noqa: F401  (re-exported, see DESIGN.md)
 from pipeline.latex import escape, escape_protected, verbatim
 from pipeline.models import (
     KIND_SOFTWARE,

@@ -178,6 +178,12 @@ def _expect_problem(resp: requests.Response, expect: str | None) -> str | None:
     raise ValueError(f"expect must be None, 'json' or 'xml', not {expect!r}")
 
 
+def _is_name_resolution_error(exc: BaseException) -> bool:
+    text = repr(exc)
+    return "NameResolutionError" in text or "Name or service not known" in text \
+        or "Temporary failure in name resolution" in text
+
+
 class Http:
     """Paced, retrying, caching HTTP for the source adapters (see module doc).
 
@@ -337,6 +343,9 @@ class Http:
             raise _Transient(f"timeout: {type(e).__name__}") from None
         except requests.ConnectionError as e:
             self.log.append(LogEntry(source, prep.method, safe_url, None, False))
+            if _is_name_resolution_error(e):
+                # no DNS (an offline machine): retrying within seconds will not help
+                raise SourceUnavailable(source, f"cannot resolve the host of {safe_url}: no network?") from None
             raise _Transient(f"connection error: {type(e).__name__}") from None
         self.log.append(LogEntry(source, prep.method, safe_url, resp.status_code, False))
         resp.from_cache = False  # type: ignore[attr-defined]

@@ -1,11 +1,17 @@
 """Text -> BibTeX field values that BibTeX, biber and pandoc all read back
 as the same text.
 
-Escaping uses pylatexenc's encoder with a small, conservative rule set for the
-ASCII characters that are special to LaTeX/BibTeX; everything else, including
-non-ASCII letters (Ł, μ, é ...), is kept as UTF-8, which bibtex 0.99d passes
-through, biber reads natively and pandoc reads natively
-(https://pylatexenc.readthedocs.io/en/latest/latexencode/).
+Escaping uses pylatexenc's encoder with a conservative rule set
+(https://pylatexenc.readthedocs.io/en/latest/latexencode/):
+
+* the ASCII characters special to LaTeX/BibTeX (table :data:`SPECIALS`);
+* non-ASCII *letters* that pylatexenc knows, as braced LaTeX ("Łukasz" ->
+  ``{\\L}ukasz``, "μNAS" -> ``{\\ensuremath{\\mu}}NAS``).  Kept as raw UTF-8,
+  bibtex 0.99d (a byte-oriented program) would cut "Ł" in half when a style
+  abbreviates given names (abbrv, IEEEtran, splncs04 write an invalid UTF-8
+  byte into the .bbl), and pdflatex stops on a raw "μ";
+* everything else non-ASCII (dashes, quotes, symbols, CJK) stays UTF-8: pandoc
+  2.17 silently drops ``\\textendash``, ``\\textcopyright``, ``\\textmu``.
 
 Choices that are not obvious (each checked against bibtex, biber and pandoc in
 ``tests/test_real_tools.py``):
@@ -28,9 +34,15 @@ letter after its first character ("TASO", "GPU", "SuperOptimizer", "μNAS",
 from __future__ import annotations
 
 import re
+import unicodedata
 import urllib.parse
 
-from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
+from pylatexenc.latexencode import (
+    RULE_DICT,
+    UnicodeToLatexConversionRule,
+    UnicodeToLatexEncoder,
+    get_builtin_uni2latex_dict,
+)
 
 SPECIALS = {
     "\\": r"{\textbackslash}",
@@ -47,11 +59,26 @@ SPECIALS = {
     ">": r"{$>$}",
     '"': r'{"}',
 }
+
+
+def _letter_rules() -> dict[int, str]:
+    """pylatexenc's built-in LaTeX forms of non-ASCII *letters* ("Ł" ->
+    ``{\\L}``, "é" -> ``{\\'e}``, "μ" -> ``{\\ensuremath{\\mu}}``), braced as
+    BibTeX "special characters" so initials and case changes treat them as one
+    letter.  Dotless-i forms (``\\"\\i``) use a plain i: pandoc reads those as
+    "ı" + accent, not "ï"."""
+    rules = {}
+    for cp, latex in get_builtin_uni2latex_dict().items():
+        if cp > 0x7F and unicodedata.category(chr(cp)).startswith("L"):
+            rules[cp] = "{" + latex.replace("\\i", "i").replace("\\j", "j") + "}"
+    return rules
+
+
 # Braces without a partner in the input (BibTeX would count \{ as a brace).
 UNMATCHED = {"{": r"{$\lbrace$}", "}": r"{$\rbrace$}"}
 
 _ENCODER = UnicodeToLatexEncoder(
-    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, {ord(k): v for k, v in SPECIALS.items()})],
+    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, {ord(k): v for k, v in SPECIALS.items()} | _letter_rules())],
     replacement_latex_protection="none",
     unknown_char_policy="keep",
     unknown_char_warning=False,
@@ -63,8 +90,8 @@ _CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
 
 
 def clean_space(text: str) -> str:
-    """Collapse whitespace runs (incl. newlines) to single spaces; strip."""
-    return _WS.sub(" ", text).strip()
+    """NFC, whitespace runs (incl. newlines) collapsed to one space, stripped."""
+    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def unmatched_braces(text: str) -> set[int]:

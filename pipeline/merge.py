@@ -45,7 +45,7 @@ from .models import (
     SourceRecord,
     Status,
 )
-from .resolve import Work
+from .resolve import Work, clean_ids
 
 PRECEDENCE: dict[str, tuple[str, ...]] = {
     "title": ("crossref", "s2", "dblp", "arxiv", "openalex"),
@@ -155,10 +155,12 @@ def merge_entry(
     previous: Entry | None,
     today: str,
     offline: bool = False,
+    list_ids: Ids | None = None,
 ) -> Entry:
     """Build one :class:`Entry`.  ``work`` is None when the entry was not
     processed this run (fresh, software, or offline): the previous entry's
-    fetched data is carried over as is."""
+    fetched data is carried over as is, and ``list_ids`` (the identifiers in
+    the list's URL) are used."""
     records = list(work.records) if work else []
     prov: dict[str, str] = {}
     info = ListInfo.from_list_entry(listed)
@@ -206,6 +208,9 @@ def merge_entry(
     if work is not None:
         ids = copy.deepcopy(work.ids)
         origin = dict(work.id_origin)
+    elif list_ids is not None:  # not looked up this run: what the URL says
+        ids = clean_ids(copy.deepcopy(list_ids))
+        origin = {k: "list" for k, v in ids.__dict__.items() if v is not None}
     if previous is not None:
         for f in dataclasses.fields(Ids):
             if getattr(ids, f.name) is None and getattr(previous.ids, f.name) is not None:

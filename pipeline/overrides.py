@@ -10,7 +10,7 @@ key the tool assigned (see ``exports/references.bib``)::
     s2 = "0123456789abcdef0123456789abcdef01234567"
     dblp = "conf/sosp/JiaPTWZA19"
     openalex = "W2981796843"
-    reject = ["10.1145/0000000.0000000", "arXiv:1234.56789"]  # candidates never to accept
+    reject = ["10.1145/0000000.0000000", "arXiv:2101.00001"]  # candidates never to accept
     key = "jia2019taso"               # fix the citation key
     lock = ["venue"]                  # keep the current value; refresh never changes it
 
@@ -33,8 +33,9 @@ Every name, value and type is checked when the file is loaded; a mistake raises
 (TOML syntax errors: the line tomllib reports).  A missing file means "no overrides".
 
 ``reject`` holds DOIs, arXiv ids and Semantic Scholar paper ids (40 hex digits); they
-are stored normalised (DOI lowercased, arXiv id without ``arXiv:`` and version, S2 id
-lowercased).  Locks are not applied here: the merge keeps the previous value of each
+are stored normalised and prefixed with their kind, as ``resolve.Work.rejected`` uses
+them: ``"doi:10.1145/..."`` (lowercased), ``"arxiv:2006.06762"`` (no version; its
+arXiv DOI ``"doi:10.48550/arxiv.2006.06762"`` is added too), ``"s2:<40 hex>"``.  Locks are not applied here: the merge keeps the previous value of each
 field in :func:`locked_fields` (:func:`restore_locked` does that for one entry).
 """
 
@@ -64,6 +65,7 @@ _DBLP_RE = re.compile(r"[a-z]+(?:/[^/\s]+)+")
 # BibTeX keys: no spaces, no , { } ( ) " # % ' = \ ~ (they break the .bib syntax).
 _KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+/-]*")
 _URL_RE = re.compile(r"https?://\S+")
+_ARXIV_DOI = "10.48550/arxiv."  # https://info.arxiv.org/help/doi.html
 _TOML_POS_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 
 
@@ -271,7 +273,14 @@ def _entry(match_key: str, table: dict[str, Any], line: int, fail) -> EntryOverr
 
     if "reject" in table:
         values = _string_list(table["reject"], f"{name}.reject", fail, "reject")
-        ov.reject = sorted({_reject_id(v, f"{name}.reject", fail) for v in values})
+        rejected: set[str] = set()
+        for v in values:
+            ids = _reject_ids(v)
+            if ids is None:
+                raise fail(f"{name}.reject: {v!r} is not a DOI, arXiv id or Semantic Scholar paperId",
+                           "reject")
+            rejected |= ids
+        ov.reject = sorted(rejected)
     if "key" in table:
         key = _string(table["key"], f"{name}.key", fail, "key")
         if not _KEY_RE.fullmatch(key):
@@ -334,16 +343,20 @@ def _pinned_id(k: str, value: str, name: str, fail) -> dict[str, Any]:
     return {"dblp": value}
 
 
-def _reject_id(value: str, name: str, fail) -> str:
+def _reject_ids(value: str) -> set[str] | None:
+    """``value`` as prefixed normalised ids: "doi:...", "arxiv:...", "s2:...".
+    An arXiv id and its arXiv DOI (10.48550/arXiv.ID) stand for each other."""
     doi = normalize_doi(value)
-    if doi:
-        return doi
+    if doi and doi.startswith(_ARXIV_DOI):
+        value = doi.removeprefix(_ARXIV_DOI)
+    elif doi:
+        return {f"doi:{doi}"}
     arxiv = normalize_arxiv(value)
     if arxiv:
-        return arxiv[0]
+        return {f"arxiv:{arxiv[0]}", f"doi:{_ARXIV_DOI}{arxiv[0].lower()}"}
     if _S2_RE.fullmatch(value.lower()):
-        return value.lower()
-    raise fail(f"{name}: {value!r} is not a DOI, arXiv id or Semantic Scholar paperId", "reject")
+        return {f"s2:{value.lower()}"}
+    return None
 
 
 def _field_values(table: dict[str, Any], name: str, fail) -> FieldValues:
@@ -413,18 +426,12 @@ def apply_overrides(entry: Entry, ov: EntryOverride) -> Entry:
 def is_rejected(ov: EntryOverride | None, doi: str | None = None, arxiv: str | None = None,
                 s2: str | None = None) -> bool:
     """True when a candidate with any of these ids is on the entry's reject list.
-    Inputs may be unnormalised; an arXiv DOI (10.48550/arXiv.ID) counts as the arXiv id."""
+    Inputs may be unnormalised; an arXiv DOI counts as its arXiv id."""
     if ov is None or not ov.reject:
         return False
     found: set[str] = set()
-    if doi and (d := normalize_doi(doi)):
-        found.add(d)
-        if d.startswith("10.48550/arxiv."):
-            arxiv = arxiv or d.removeprefix("10.48550/arxiv.")
-    if arxiv and (a := normalize_arxiv(arxiv)):
-        found.update({a[0], f"10.48550/arxiv.{a[0]}"})
-    if s2:
-        found.add(s2.lower())
+    for value in (doi, arxiv, s2):
+        found |= (_reject_ids(value) if value else None) or set()
     return not found.isdisjoint(ov.reject)
 
 

@@ -69,7 +69,7 @@ def is_rejected(work: Work, ids: Ids) -> bool:
     return bool(keys & work.rejected)
 
 
-def _clean_ids(ids: Ids) -> Ids:
+def clean_ids(ids: Ids) -> Ids:
     """An arXiv DataCite DOI (10.48550/arXiv.N) is not a published DOI: keep
     the arXiv id, drop the DOI, so Crossref is not asked for it and the
     published DOI (if any) can take its place."""
@@ -81,7 +81,7 @@ def _clean_ids(ids: Ids) -> Ids:
 def _adopt_ids(work: Work, record: SourceRecord) -> None:
     """Take identifiers from a verified record into the work, without
     overwriting pinned or already-known ones."""
-    found = _clean_ids(record.ids)
+    found = clean_ids(record.ids)
     for name, value in found.__dict__.items():
         if value is not None and getattr(work.ids, name) is None:
             setattr(work.ids, name, value)
@@ -207,7 +207,7 @@ def explain(work: Work, health: SourceHealth, offline: bool) -> None:
 def resolve(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
     """Run steps 2 and 3 in place on ``works``."""
     for w in works:
-        w.ids = _clean_ids(w.ids)
+        w.ids = clean_ids(w.ids)
     link_by_ids(works, sources.get("s2"), health)
     search_titles(works, sources, health, progress)
 

@@ -173,7 +173,8 @@ def run_pipeline(
     entries: list[Entry] = []
     for i, e in enumerate(listed):
         prev = prev_of.get(i)
-        ent = merge_entry(entry_keys[i], e, works.get(i), prev, today, offline=opts.offline)
+        url_ids = ids_from_url(e.url) if e.url else None
+        ent = merge_entry(entry_keys[i], e, works.get(i), prev, today, offline=opts.offline, list_ids=url_ids)
         ov = _override_for(overrides, entry_keys[i])
         if ov is not None:
             ent = _apply_override(ent, ov, prev)

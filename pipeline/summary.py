@@ -97,8 +97,16 @@ def print_summary(result, opts, console: Console) -> None:
 
     if unresolved:
         console.print(f"[bold]unresolved ({len(unresolved)}):[/]")
+        by_reason: dict[str, list[str]] = {}
         for e in unresolved:
-            console.print(f"  {e.key}: {e.status.reason}", markup=False, highlight=False)
+            by_reason.setdefault(e.status.reason or "no reason recorded", []).append(e.key)
+        for reason, keys in by_reason.items():
+            if len(keys) > 3:  # one line for a reason many entries share (e.g. offline)
+                shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+                console.print(f"  {len(keys)} entries: {reason} ({shown})", markup=False, highlight=False)
+            else:
+                for k in keys:
+                    console.print(f"  {k}: {reason}", markup=False, highlight=False)
     if warned:
         console.print(f"[bold]warnings ({sum(len(e.status.warnings) for e in warned)}):[/]")
         for e in warned:

@@ -1,0 +1,360 @@
+"""Export stage (pipeline.export, pipeline.latex) on the SYNTHETIC entries of
+tests/data/export/synthetic.py: BibTeX round trip through bibtexparser v2 +
+pylatexenc latex2text, CSL-JSON against the official schema, enriched.json
+against its schema, determinism and atomic writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from pathlib import Path
+
+import bibtexparser
+import jsonschema
+import pytest
+from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+from pipeline import export, models
+from pipeline.errors import InputError
+from pipeline.export import (
+    bibtex_entry,
+    csl_item,
+    enriched_document,
+    load_enriched,
+    render_bibtex,
+    render_csl,
+    validate_enriched,
+    write_exports,
+)
+from pipeline.latex import brace_balanced, clean_space, escape
+from tests.data.export import synthetic as syn
+
+SCHEMAS = Path(export.__file__).parent / "schemas"
+
+# latex2text, except that \textasciicircum is "^" (U+005E) as in LaTeX's own
+# utf8enc.dfu; pylatexenc's table says U+02C6 (modifier letter circumflex).
+_DB = get_default_latex_context_db()
+_DB.add_context_category("bibtex-fixes", macros=[MacroTextSpec("textasciicircum", "^")], prepend=True)
+_L2T = LatexNodes2Text(latex_context=_DB)
+
+
+def decode(latex: str) -> str:
+    return _L2T.latex_to_text(latex)
+
+
+def parse(bib: str):
+    lib = bibtexparser.parse_string(bib, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
+    assert lib.failed_blocks == []
+    return {e.key: e for e in lib.entries}
+
+
+@pytest.fixture(scope="module")
+def entries():
+    return syn.all_entries()
+
+
+@pytest.fixture(scope="module")
+def parsed(entries):
+    return parse(render_bibtex(entries))
+
+
+# --- BibTeX ------------------------------------------------------------------
+
+
+def test_entry_types(parsed):
+    types = {k: e.entry_type for k, e in parsed.items()}
+    assert types == {
+        "jia2019taso": "inproceedings",
+        "yeung2021horus": "article",
+        "vaswani2017attention": "misc",
+        "liberis2021munas": "inproceedings",
+        "anonndefficient": "misc",
+        "tvm": "software",
+        "kubeedge": "software",
+        "dudziak2020braces": "inproceedings",
+    }
+
+
+def test_round_trip_key_title_authors_year_doi(entries, parsed):
+    assert list(parsed) == [e.key for e in entries]  # order kept
+    for e in entries:
+        got = parsed[e.key]
+        f = {k: v.value for k, v in got.fields_dict.items()}
+        assert decode(f["title"]) == e.title
+        names = [(decode(" ".join(n.first)), decode(" ".join(n.von + n.last))) for n in f.get("author", [])]
+        want = [(p.given or "", p.family or p.name) for p in e.authors]
+        if e.list.et_al and e.provenance.get("authors", "list") == "list":
+            want.append(("", "others"))
+        assert names == want
+        assert f.get("year") == (str(e.year) if e.year else None)
+        assert f.get("doi") == (e.ids.doi.replace("{", "%7B").replace("}", "%7D") if e.ids.doi else None)
+
+
+def test_hostile_strings_round_trip_exactly(parsed):
+    f = {k: v.value for k, v in parsed["dudziak2020braces"].fields_dict.items()}
+    assert decode(f["title"]) == syn.HOSTILE
+    assert decode(f["abstract"]) == clean_space(syn.HOSTILE_ABSTRACT)  # only whitespace runs collapse
+    assert decode(f["booktitle"]) == "Workshop on $pecial & {Odd} Venues_"
+    assert decode(f["pages"]) == "1–10"  # "--" is the en dash
+
+
+def test_output_is_brace_balanced_for_bibtex(entries):
+    bib = render_bibtex(entries)
+    assert brace_balanced(bib)
+    for e in entries:
+        assert brace_balanced(bibtex_entry(e))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('{}\\%&$#_^~<>"aZ Łμ-:.\n')) | st.characters(), max_size=60))
+def test_escape_any_text_is_balanced_and_decodes_back(text):
+    out = escape(text, protect=True)
+    assert brace_balanced(out)
+    # decoding gives the text back (modulo whitespace runs) for what the
+    # encoder promises to keep: the specials, letters, digits
+    keep = clean_space("".join(c for c in text if c in '{}\\%&$#_^~<>"aZŁμ: \n'))
+    assert decode(escape(keep, protect=True)) == keep
+
+
+def test_capitals_protected(parsed):
+    title = lambda k: parsed[k].fields_dict["title"].value  # noqa: E731
+    assert title("jia2019taso") == "{TASO}: The Tensor Algebra {SuperOptimizer} for Deep Learning"
+    assert title("anonndefficient") == "Efficient {GPU} Kernels for Sparse {DNN} Inference"
+    assert title("liberis2021munas").startswith("{{\\ensuremath{\\mu}}NAS}: Constrained")
+    assert title("yeung2021horus").startswith("Horus: Interference-aware")  # nothing to protect
+
+
+def test_non_ascii_letters_encoded_as_latex_special_characters(parsed):
+    authors = parsed["liberis2021munas"].fields_dict["author"].value
+    assert authors[1].first == ["{\\L}ukasz"]
+
+
+def test_et_al_becomes_and_others_only_without_full_list(entries):
+    assert "Vaswani, Ashish and others" in bibtex_entry(syn.preprint())
+    assert "others" not in bibtex_entry(syn.taso())  # list said "et al.", S2 gave all six
+
+
+def test_preprint_fields():
+    text = bibtex_entry(syn.preprint())
+    assert "  eprint = {1706.03762},\n  archivePrefix = {arXiv},\n" in text
+    assert "howpublished = {arXiv preprint arXiv:1706.03762}" in text
+
+
+def test_journal_fields_and_field_order():
+    assert bibtex_entry(syn.horus()) == (
+        "@article{yeung2021horus,\n"
+        "  author = {Yeung, Gingfung and Borowiec, Damian and Yang, Renyu and Friday, Adrian},\n"
+        "  title = {Horus: Interference-aware and prediction-based scheduling in deep learning systems},\n"
+        "  journal = {{IEEE} Transactions on Parallel and Distributed Systems},\n"
+        "  year = {2021},\n"
+        "  volume = {33},\n"
+        "  number = {1},\n"
+        "  pages = {88--100},\n"
+        "  doi = {10.1109/tpds.2021.3079202},\n"
+        "  url = {https://ieeexplore.ieee.org/iel7/71/4359390/09428512.pdf},\n"
+        "}\n"
+    )
+
+
+def test_software_and_unknown_entries():
+    assert bibtex_entry(syn.tvm()) == "@software{tvm,\n  title = {{TVM}},\n  url = {https://tvm.apache.org/},\n}\n"
+    assert bibtex_entry(syn.unknown()).startswith("@misc{anonndefficient,\n  title = ")
+
+
+def test_author_parts_with_and_or_comma_are_braced():
+    text = bibtex_entry(syn.hostile())
+    assert "{Smith and Jones}, Tom" in text
+    assert "{The \\{TVM\\} Community \\& Co. \\#1}" in text  # unsplit name: one literal
+
+
+def test_header_has_no_timestamp(entries):
+    head = render_bibtex(entries).split("\n@", 1)[0]
+    assert head.startswith("% Generated by pipeline.export")
+    assert re.search(r"\d{4}|\d:\d", head) is None  # no date, no time
+
+
+# --- CSL-JSON ------------------------------------------------------------------
+
+
+def test_csl_validates_against_official_schema(entries):
+    schema = json.loads((SCHEMAS / "csl-data.json").read_text(encoding="utf-8"))
+    items = json.loads(render_csl(entries))
+    jsonschema.Draft7Validator(schema).validate(items)
+    assert [i["id"] for i in items] == [e.key for e in entries]
+
+
+def test_csl_items():
+    assert csl_item(syn.taso()) == {
+        "id": "jia2019taso",
+        "type": "paper-conference",
+        "title": "TASO: The Tensor Algebra SuperOptimizer for Deep Learning",
+        "author": [
+            {"family": "Jia", "given": "Zhihao"}, {"family": "Padon", "given": "Oded"},
+            {"family": "Thomas", "given": "James"}, {"family": "Warszawski", "given": "Todd"},
+            {"family": "Zaharia", "given": "Matei"}, {"family": "Aiken", "given": "Alex"},
+        ],
+        "issued": {"date-parts": [[2019]]},
+        "container-title": "Proceedings of the 27th ACM Symposium on Operating Systems Principles (SOSP)",
+        "publisher": "ACM",
+        "page": "47-62",
+        "DOI": "10.1145/3341301.3359630",
+        "URL": "https://dl.acm.org/doi/abs/10.1145/3341301.3359630",
+    }
+    horus = csl_item(syn.horus())
+    assert (horus["type"], horus["container-title"], horus["volume"], horus["issue"], horus["page"]) == (
+        "article-journal", "IEEE Transactions on Parallel and Distributed Systems", "33", "1", "88-100")
+    pre = csl_item(syn.preprint())
+    assert (pre["type"], pre["number"], pre["publisher"]) == ("article", "arXiv:1706.03762", "arXiv")
+    assert "container-title" not in pre
+    assert csl_item(syn.tvm()) == {"id": "tvm", "type": "software", "title": "TVM", "URL": "https://tvm.apache.org/"}
+    unknown = csl_item(syn.unknown())
+    assert unknown == {"id": "anonndefficient", "type": "article", "title": syn.unknown().title}
+    hostile = csl_item(syn.hostile())
+    assert hostile["title"] == syn.HOSTILE and hostile["abstract"] == syn.HOSTILE_ABSTRACT  # JSON: verbatim
+    assert {"literal": "The {TVM} Community & Co. #1"} in hostile["author"]
+
+
+# --- enriched.json ---------------------------------------------------------------
+
+
+def _enriched_schema():
+    return json.loads((SCHEMAS / "enriched.schema.json").read_text(encoding="utf-8"))
+
+
+def test_enriched_document_validates(entries):
+    doc = enriched_document(entries)
+    assert doc["schema_version"] == models.SCHEMA_VERSION
+    jsonschema.Draft202012Validator.check_schema(_enriched_schema())
+    validate_enriched(doc)
+
+
+@pytest.mark.parametrize(
+    ("defn", "cls"),
+    [
+        ("entry", models.Entry), ("list", models.ListInfo), ("person", models.Person), ("ids", models.Ids),
+        ("citations", models.Citations), ("status", models.Status), ("link", models.Link),
+        ("history", models.CitationPoint), ("candidates", models.Candidate),
+    ],
+)
+def test_schema_describes_exactly_the_dataclass_fields(defn, cls):
+    """Fails when models.py gains/loses a field the schema does not know."""
+    d = _enriched_schema()["$defs"]
+    node = {
+        "entry": d["entry"], "person": d["person"], "link": d["link"],
+        "list": d["entry"]["properties"]["list"], "ids": d["entry"]["properties"]["ids"],
+        "citations": d["entry"]["properties"]["citations"], "status": d["entry"]["properties"]["status"],
+        "history": d["entry"]["properties"]["citations"]["properties"]["history"]["items"],
+        "candidates": d["entry"]["properties"]["status"]["properties"]["candidates"]["items"],
+    }[defn]
+    fields = {f.name for f in dataclasses.fields(cls)}
+    assert set(node["properties"]) == fields
+    assert set(node["required"]) == fields
+    assert node["additionalProperties"] is False
+
+
+def test_schema_version_matches_models():
+    assert _enriched_schema()["properties"]["schema_version"] == {"const": models.SCHEMA_VERSION}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda d: d["entries"][0].update(kind="dataset"), "entries/0/kind"),
+        (lambda d: d["entries"][1].update(year="2021"), "entries/1/year"),
+        (lambda d: d["entries"][2]["list"].pop("sections"), "entries/2/list"),
+        (lambda d: d["entries"][0].update(key="has space"), "entries/0/key"),
+        (lambda d: d["entries"][0]["citations"].update(as_of="yesterday"), "entries/0/citations/as_of"),
+        (lambda d: d.update(schema_version=99), "schema_version"),
+        (lambda d: d["entries"][3]["status"].update(extra=1), "entries/3/status"),
+    ],
+)
+def test_validate_enriched_rejects_bad_documents(entries, mutate, where):
+    doc = json.loads(json.dumps(enriched_document(entries)))
+    mutate(doc)
+    with pytest.raises(InputError) as info:
+        validate_enriched(doc, "data/enriched.json")
+    assert info.value.path == "data/enriched.json"
+    assert where in info.value.message
+
+
+def test_duplicate_keys_rejected(entries):
+    doc = enriched_document([syn.tvm(), syn.tvm()])
+    with pytest.raises(InputError, match="duplicate key 'tvm'"):
+        validate_enriched(doc)
+
+
+def test_load_enriched_round_trips(tmp_path, entries):
+    path = tmp_path / "data" / "enriched.json"
+    write_exports(entries, path, tmp_path / "exports")
+    assert load_enriched(path) == entries
+
+
+def test_load_enriched_missing_file_is_empty(tmp_path):
+    assert load_enriched(tmp_path / "nope.json") == []
+
+
+def test_load_enriched_syntax_error_names_file_and_line(tmp_path):
+    path = tmp_path / "enriched.json"
+    path.write_text('{\n  "schema_version": 1,\n  "entries": [,]\n}\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_enriched(path)
+    assert (info.value.path, info.value.line) == (str(path), 3)
+    assert str(info.value).startswith(f"{path}:3: invalid JSON")
+
+
+def test_load_enriched_schema_error_names_file(tmp_path):
+    path = tmp_path / "enriched.json"
+    path.write_text('{"schema_version": 1, "entries": [{"key": "x"}]}', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_enriched(path)
+    assert info.value.path == str(path) and "entries/0" in info.value.message
+
+
+def test_load_enriched_not_utf8(tmp_path):
+    path = tmp_path / "enriched.json"
+    path.write_bytes(b'{"schema_version": 1, "entries": []}\xff')
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_enriched(path)
+
+
+# --- files: determinism, atomicity ---------------------------------------------
+
+
+def test_render_is_deterministic(entries):
+    assert render_bibtex(entries) == render_bibtex(syn.all_entries())
+    assert render_csl(entries) == render_csl(syn.all_entries())
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_write_exports_byte_identical_and_leaves_no_temp_files(tmp_path, entries):
+    paths = write_exports(entries, tmp_path / "data" / "enriched.json", tmp_path / "exports")
+    assert paths == [
+        tmp_path / "data" / "enriched.json",
+        tmp_path / "exports" / "references.bib",
+        tmp_path / "exports" / "references.csl.json",
+    ]
+    first = _snapshot(tmp_path)
+    assert sorted(first) == ["data/enriched.json", "exports/references.bib", "exports/references.csl.json"]
+    write_exports(syn.all_entries(), tmp_path / "data" / "enriched.json", tmp_path / "exports")
+    assert _snapshot(tmp_path) == first
+    assert sorted(os.listdir(tmp_path / "exports")) == ["references.bib", "references.csl.json"]
+    for data in first.values():
+        assert data.endswith(b"\n")
+        data.decode("utf-8")
+
+
+def test_write_exports_refuses_invalid_entries_and_keeps_old_files(tmp_path, entries):
+    enriched = tmp_path / "enriched.json"
+    write_exports(entries, enriched, tmp_path)
+    before = _snapshot(tmp_path)
+    with pytest.raises(InputError, match="duplicate key"):
+        write_exports([syn.tvm(), syn.tvm()], enriched, tmp_path)
+    assert _snapshot(tmp_path) == before

@@ -1,0 +1,99 @@
+"""Citation keys (pipeline.keys): shape, transliteration, collisions, stability."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.keys import ascii_fold, assign_keys, base_key
+from pipeline.models import Person
+
+JIA = Person("Zhihao Jia", "Zhihao", "Jia")
+LIBERIS = Person("Edgar Liberis", "Edgar", "Liberis")
+
+
+def test_seed_examples():
+    assert base_key([JIA], 2019, "TASO: The Tensor Algebra SuperOptimizer for Deep Learning") == "jia2019taso"
+    # μ is transliterated "mu" (documented in pipeline/keys.py)
+    assert base_key([LIBERIS], 2021, "μNAS: Constrained Neural Architecture Search for Microcontrollers") == (
+        "liberis2021munas"
+    )
+    yeung = Person("Gingfung Yeung", "Gingfung", "Yeung")
+    assert base_key([yeung], 2021, "Horus: Interference-aware and prediction-based scheduling") == "yeung2021horus"
+
+
+def test_stop_words_skipped_and_unknowns():
+    assert base_key([JIA], 2020, "On the Importance of Being Earnest") == "jia2020importance"
+    assert base_key([JIA], 2020, "Towards a Theory of Everything") == "jia2020theory"
+    assert base_key([JIA], None, "A Survey") == "jiandsurvey"
+    assert base_key([], 2018, "The GPU Book") == "anon2018gpu"
+    assert base_key([], None, "Of The") == "anonndof"  # only stop words: first word
+
+
+def test_non_ascii_family_names():
+    assert base_key([Person("Łukasz Dudziak", "Łukasz", "Dudziak")], 2021, "x") == "dudziak2021x"
+    assert base_key([Person("Ł Łukasiewicz", "Ł", "Łukasiewicz")], 1920, "Über Logik") == "lukasiewicz1920uber"
+    assert base_key([Person("Jan van der Müller-Øst", "Jan", "van der Müller-Øst")], 2001, "ß") == (
+        "vandermullerost2001ss"
+    )
+    # unsplit name: last word of the display name
+    assert base_key([Person("Grace Hopper")], 1952, "Compilers") == "hopper1952compilers"
+
+
+def test_software_key_is_first_word_of_title():
+    assert base_key([], None, "TVM", software=True) == "tvm"
+    assert base_key([], None, "KubeEdge", software=True) == "kubeedge"
+
+
+def test_ascii_fold_table_and_nfkd():
+    assert ascii_fold("Łukasz Dudziak μNAS Ümit naïve ﬁne") == "lukasz dudziak munas umit naive fine"
+
+
+@given(st.lists(st.builds(Person, st.text(max_size=12), st.none() | st.text(max_size=6), st.none() | st.text(max_size=8)),
+                max_size=3),
+       st.none() | st.integers(1900, 2100), st.text(max_size=40))
+def test_keys_always_safe_ascii(authors, year, title):
+    assert re.fullmatch(r"[a-z0-9]+", base_key(authors, year, title))
+
+
+def test_collisions_get_letter_suffixes_in_list_order():
+    items = [("p1", "jia2019taso"), ("p2", "jia2019taso"), ("p3", "jia2019taso"), ("p4", "lane2021x")]
+    assert assign_keys(items, {}) == {
+        "p1": "jia2019taso", "p2": "jia2019tasoa", "p3": "jia2019tasob", "p4": "lane2021x",
+    }
+
+
+def test_suffixes_go_past_z():
+    items = [(f"p{i}", "k") for i in range(30)]
+    keys = assign_keys(items, {})
+    assert keys["p0"] == "k" and keys["p26"] == "kz" and keys["p27"] == "kaa"
+    assert len(set(keys.values())) == 30
+
+
+def test_reserved_keys_kept_when_new_colliding_entry_is_inserted_before():
+    first = assign_keys([("old", "jia2019taso")], {})
+    assert first == {"old": "jia2019taso"}
+    # next run: a new work with the same base key now comes *before* it
+    second = assign_keys([("new", "jia2019taso"), ("old", "jia2019taso")], reserved=first)
+    assert second == {"new": "jia2019tasoa", "old": "jia2019taso"}
+
+
+def test_reserved_key_of_a_removed_entry_is_not_reused():
+    keys = assign_keys([("b", "smith2020x")], reserved={"gone": "smith2020x"})
+    assert keys == {"b": "smith2020xa"}
+
+
+def test_reserved_keys_kept_as_is_even_if_base_changed():
+    # metadata of "p" changed since (year fixed) but its key stays
+    keys = assign_keys([("p", "jia2020taso"), ("q", "jia2019taso")], reserved={"p": "jia2019taso"})
+    assert keys == {"p": "jia2019taso", "q": "jia2019tasoa"}
+
+
+def test_adding_entries_never_changes_existing_keys():
+    items = [("a", "x2020y"), ("b", "x2020y"), ("c", "z2021w")]
+    run1 = assign_keys(items, {})
+    run2 = assign_keys([("n1", "x2020y")] + items[:2] + [("n2", "z2021w")] + items[2:], reserved=run1)
+    assert {k: run2[k] for k in run1} == run1
+    assert len(set(run2.values())) == len(run2)
