@@ -33,7 +33,7 @@ def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None)
             continue
         todo = [
             w for w in works
-            if _NEEDS[name](w.ids) and not any(r.source == name for r in w.records)
+            if _NEEDS[name](w.ids) and name not in w.asked and not any(r.source == name for r in w.records)
         ]
         if todo:
             try:
@@ -41,6 +41,8 @@ def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None)
             except SourceUnavailable as err:
                 health.fail(err)
                 found = []
+            for work in todo:
+                work.asked.add(name)
             for work, rec in zip(todo, found):
                 if rec is None:
                     continue

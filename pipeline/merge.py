@@ -104,7 +104,32 @@ def venue_agrees(hint: str, venue: str) -> bool:
     if any(w in vwords for w in hwords):
         return True
     initials = _initials(venue)
-    return any(len(w) >= 3 and w in initials for w in hwords)
+    if any(len(w) >= 3 and w in initials for w in hwords):
+        return True
+    return any(len(w) >= 3 and _abbreviates(w, v.split()) for w in hwords)
+
+
+def _abbreviates(abbr: str, words: list[str]) -> bool:
+    """Can ``abbr`` be spelled from prefixes of ``words`` taken in order
+    (skipping any)?  "mobicom" <- MOBIle COMputing, "ppopp" <- Principles
+    Practice Of Parallel Programming, "neurips" <- NEURal Information
+    Processing Systems, "sensys" <- SENSor SYStems."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=None)
+    def can(i: int, j: int) -> bool:
+        if i == len(abbr):
+            return True
+        for k in range(j, len(words)):
+            w = words[k]
+            n = 1
+            while n <= len(w) and i + n <= len(abbr) and w[:n] == abbr[i:i + n]:
+                if can(i + n, k + 1):
+                    return True
+                n += 1
+        return False
+
+    return can(0, 0)
 
 
 def _pick(records: list[SourceRecord], name: str):

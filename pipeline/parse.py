@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from rapidfuzz import fuzz
+
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
@@ -298,7 +300,13 @@ class _Ctx:
     def add(self, e: ListEntry) -> None:
         """Add ``e`` or merge it into an earlier listing of the same work."""
         tkey = _title_key(e.title)
-        old = (self.by_url.get(e.url) if e.url else None) or self.by_title.get(tkey)
+        old = self.by_title.get(tkey)
+        if old is None and e.url:
+            # the same URL is the same work only if the titles agree too; two
+            # different titles on one URL is a wrong link, not a duplicate
+            same_url = self.by_url.get(e.url)
+            if same_url is not None and fuzz.ratio(_title_key(same_url.title), tkey) >= 80:
+                old = same_url
         if old is None:
             self.entries.append(e)
             if e.url:

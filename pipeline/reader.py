@@ -240,7 +240,7 @@ def json_for_script(obj: object) -> str:
     terminators can survive (they become ``\\u003c`` etc., which JSON.parse reads
     back unchanged)."""
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for ch in "":
+    for ch in "<>&\u2028\u2029":
         text = text.replace(ch, f"\\u{ord(ch):04x}")
     return text
 

@@ -43,6 +43,7 @@ class Work:
     warnings: list[str] = field(default_factory=list)
     reason: str | None = None
     matched: str | None = None  # how the work was found: "id", "search:s2", "search:dblp"
+    asked: set[str] = field(default_factory=set)  # sources already asked by identifier this run
 
 
 @dataclass
@@ -102,6 +103,8 @@ def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
     except SourceUnavailable as err:
         health.fail(err)
         return
+    for w in todo:
+        w.asked.add("s2")
     for work, rec in zip(todo, found):
         if rec is None:
             continue

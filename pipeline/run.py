@@ -152,7 +152,9 @@ def run_pipeline(
             if opts.max_age is not None and prev is not None and not _list_changed(e, prev) \
                     and not state.is_stale(fetched_at.get(prev.key), opts.max_age, now):
                 continue
-            works[i] = _new_work(e, prev, ov)
+            # a full run starts from the list alone (so a warm re-run repeats the
+            # same, cached requests); a refresh starts from the verified ids
+            works[i] = _new_work(e, prev if opts.max_age is not None else None, ov)
 
     health = SourceHealth()
     http = None

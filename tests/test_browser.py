@@ -64,10 +64,12 @@ def browser():
 
 
 class Watched:
-    """A page plus every dialog and script error it raised."""
+    """A page plus every dialog, script error and request it made."""
 
     def __init__(self, page: Page):
-        self.page, self.dialogs, self.errors = page, [], []
+        page.set_default_timeout(5000)
+        self.page, self.dialogs, self.errors, self.requests = page, [], [], []
+        page.on("request", lambda r: self.requests.append(r.url))
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
@@ -107,6 +109,7 @@ def test_hostile_strings_are_shown_as_text(page):
         "https://arxiv.org/abs/2003.12172", "https://arxiv.org/pdf/2003.12172",
         "https://example.org/slides_(v2).pdf"]  # the javascript: links were dropped
     assert p.title() == "Synthetic reading list"
+    assert page.requests == [p.url]  # nothing fetched but the page itself (no CDN, no favicon)
 
 
 def test_grouped_by_section_in_list_order(page):
@@ -200,6 +203,7 @@ def test_copy_bibtex_fallback_without_clipboard_api(browser, base_url):
         document.addEventListener('copy', () => { window.__copied = String(document.getSelection()); });
     """)
     p = context.new_page()
+    p.set_default_timeout(5000)
     p.goto(base_url + "index.html")
     card(p, "xu2020hostile").locator("button.copy-bib").click()
     p.wait_for_function("window.__copied !== undefined")
