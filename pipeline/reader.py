@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
+from .errors import InputError
 from .fsutil import atomic_write_text
 from .models import KIND_PAPER, Entry
 
@@ -296,7 +297,7 @@ def make_server(exports_dir: str | Path, port: int = 0, host: str = "127.0.0.1")
     Port 0 picks a free port: read it from ``server.server_address[1]``."""
     exports_dir = Path(exports_dir)
     if not exports_dir.is_dir():
-        raise FileNotFoundError(f"{exports_dir}: no such directory (run the export stage first)")
+        raise InputError(exports_dir, "no such directory (run the export stage first)")
     handler = functools.partial(_Handler, directory=str(exports_dir))
     return ThreadingHTTPServer((host, port), handler)
 

@@ -165,3 +165,20 @@ def test_venue_helpers():
     assert venue_agrees("OSDI", "USENIX Symposium on Operating Systems Design and Implementation")
     assert not venue_agrees("SOSP", "IEEE Transactions on Parallel and Distributed Systems")
     assert set(PRECEDENCE["abstract"][:3]) == {"s2", "arxiv", "openalex"}
+
+
+def test_conference_acronyms_match_full_proceedings_names():
+    pairs = [
+        ("MobiCom", "Proceedings of the 26th Annual International Conference on Mobile Computing and Networking"),
+        ("PPoPP", "Proceedings of the 27th ACM SIGPLAN Symposium on Principles and Practice of Parallel Programming"),
+        ("NeurIPS", "Advances in Neural Information Processing Systems"),
+        ("MLSys", "Proceedings of Machine Learning and Systems"),
+        ("SenSys", "Proceedings of the 18th Conference on Embedded Networked Sensor Systems"),
+        ("IoTDI", "Proceedings of the International Conference on Internet-of-Things Design and Implementation"),
+        ("MICRO", "IEEE/ACM International Symposium on Microarchitecture"),
+        ("IEEE TPDS", "IEEE Transactions on Parallel and Distributed Systems"),
+    ]
+    for hint, venue in pairs:
+        assert venue_agrees(hint, venue), hint
+    assert not venue_agrees("IPDPS", "Companion Proceedings of the Web Conference 2021")
+    assert not venue_agrees("OSDI", "IEEE Transactions on Parallel and Distributed Systems")

@@ -20,6 +20,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pipeline import export, reader
+from pipeline.errors import InputError
 from pipeline.models import Entry, ListInfo
 
 DATA = Path(__file__).parent / "data" / "reader" / "entries.json"
@@ -236,7 +237,7 @@ def test_server_serves_exports_on_loopback(entries, tmp_path):
 
 
 def test_make_server_needs_the_directory(tmp_path):
-    with pytest.raises(FileNotFoundError, match="run the export stage"):
+    with pytest.raises(InputError, match="run the export stage"):
         reader.make_server(tmp_path / "missing")
 
 
@@ -256,3 +257,22 @@ def test_serve_prints_url_and_stops_on_ctrl_c(entries, tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.stdout.close()
+
+
+def test_readme_regenerates_the_real_list_structure():
+    """data/raw.md (the real list) through the real parser: same headings in the
+    same order, every work once per section, in list order."""
+    raw = Path(__file__).parent.parent / "data" / "raw.md"
+    from pipeline.parse import parse_file
+
+    listed = parse_file(raw).entries
+    entries = [Entry(key=f"k{i}", kind=e.kind, list=ListInfo.from_list_entry(e), title=e.title)
+               for i, e in enumerate(listed)]
+    md = reader.render_readme(entries)
+    source_headings = [h for h in re.findall(r"^#{2,} +(.*?) *$", raw.read_text(encoding="utf-8"), flags=re.M)
+                       if any(h in path for e in listed for path in e.sections)]  # not "Contents", empty "Others"
+    assert len(source_headings) == 11
+    assert re.findall(r"^#{2,} (.*)$", md, flags=re.M) == source_headings
+    titles = [t for t, _, _ in bullets(md)]
+    expected = [e.title for e in sorted(listed, key=lambda e: e.lines[0]) for _ in e.sections]
+    assert titles == expected

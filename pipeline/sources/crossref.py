@@ -3,7 +3,7 @@
 Docs: https://github.com/CrossRef/rest-api-doc/blob/master/rest_api.md and
 https://www.crossref.org/documentation/retrieve-metadata/rest-api/.
 
-* ``lookup``: DOIs in batches of ``batch_size`` (20) through
+* ``lookup``: DOIs in batches of ``batch_size`` (50) through
   ``GET /works?filter=doi:A,doi:B,...&rows=N`` -- "specifying the same filter
   multiple times will result in OR semantics" (rest_api.md, Multiple filters).
   A batch of one DOI, a DOI containing a comma (it would split the filter) and
@@ -104,7 +104,7 @@ def _person(author: dict) -> Person | None:
 
 class CrossrefSource(Source):
     name = "crossref"
-    batch_size = 20
+    batch_size = 50
 
     def _params(self, **params: Any) -> dict[str, Any]:
         if self.settings.mailto:
