@@ -51,3 +51,17 @@ def dumps_json(obj: Any) -> str:
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_text(path, dumps_json(obj))
+
+
+def remove_stale_temps(directory: str | Path, names: list[str]) -> None:
+    """Delete temp files an interrupted (killed) writer left behind for the
+    given file names, so they are never committed or served."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return
+    for name in names:
+        for tmp in directory.glob(f".{name}.*.tmp"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import export, keys, matching, state
+from . import export, fsutil, keys, matching, state
 from .config import Settings
 from .errors import InputError
 from .identifiers import clean_url, ids_from_url
@@ -25,6 +25,7 @@ from .resolve import SourceHealth, Work, explain, resolve
 from .fetch import FETCH_ORDER, fetch
 
 DEFAULT_MAX_AGE = timedelta(days=7)
+EXPORT_NAMES = ["references.bib", "references.csl.json", "README.md", "index.html", "CHANGES.md", "COMMIT_MSG.txt"]
 
 
 @dataclass
@@ -192,6 +193,9 @@ def run_pipeline(
     removed = [p for p in previous if p.key not in matched]
     fetched_at = {k: v for k, v in fetched_at.items() if k in kept_keys}
 
+    # a run killed while writing may have left temp files: never let them linger
+    fsutil.remove_stale_temps(opts.enriched.parent, [opts.enriched.name, state.state_path(opts.enriched).name])
+    fsutil.remove_stale_temps(opts.exports, EXPORT_NAMES)
     written = export.write_exports(entries, opts.enriched, opts.exports)
     if opts.reader_outputs:
         from .reader import write_reader_outputs

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
