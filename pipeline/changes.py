@@ -248,10 +248,13 @@ def render_markdown(report: ChangeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_text(report: ChangeReport) -> str:
-    """The same report for the terminal (no Markdown)."""
-    lines = [f"Refresh {report.today}: {summary_line(report)}"]
+def render_text(report: ChangeReport, *, omit: tuple[str, ...] = ()) -> str:
+    """The same report for the terminal (no Markdown); ``omit`` names
+    sections to leave out (the run summary already shows some)."""
+    lines = [f"Changes {report.today}: {summary_line(report)}"]
     for heading, items in _sections(report, str, _plain_quote, _plain_text):
+        if heading in omit:
+            continue
         lines += ["", f"{heading} ({len(items)}):"]
         lines += [f"  {item}" for item in items]
     return "\n".join(lines) + "\n"

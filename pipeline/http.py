@@ -345,7 +345,8 @@ class Http:
             self.log.append(LogEntry(source, prep.method, safe_url, None, False))
             if _is_name_resolution_error(e):
                 # no DNS (an offline machine): retrying within seconds will not help
-                raise SourceUnavailable(source, f"cannot resolve the host of {safe_url}: no network?") from None
+                host = urlsplit(prep.url).hostname
+                raise SourceUnavailable(source, f"cannot resolve host {host} (no network?)") from None
             raise _Transient(f"connection error: {type(e).__name__}") from None
         self.log.append(LogEntry(source, prep.method, safe_url, resp.status_code, False))
         resp.from_cache = False  # type: ignore[attr-defined]

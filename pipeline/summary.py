@@ -78,9 +78,13 @@ def print_summary(result, opts, console: Console) -> None:
     if opts.offline:
         console.print("[bold]offline:[/] no source was asked; exports written from the list and previous data")
     elif result.failures:
-        console.print("[bold red]sources that could not be reached (all previously known data kept):[/]")
+        if len(result.failures) == 5:
+            console.print("[bold red]no source could be reached[/] (no network?): "
+                          "exports written from the list, its URLs and all previously known data")
+        else:
+            console.print("[bold red]sources that could not be reached (all previously known data kept):[/]")
         for name, msg in result.failures.items():
-            console.print(f"  {name}: {msg}")
+            console.print(f"  {name}: {msg}", markup=False, highlight=False)
 
     t = Table(title="summary", show_header=False, box=None)
     t.add_row("entries", f"{len(result.entries)} ({len(papers)} papers, {software} software)")
@@ -115,5 +119,6 @@ def print_summary(result, opts, console: Console) -> None:
     if result.report is not None:
         from .changes import render_text
 
-        console.print(render_text(result.report), markup=False, highlight=False)
+        shown = ("Unresolved entries", "Warnings", "Requests per source")  # printed above
+        console.print(render_text(result.report, omit=shown), markup=False, highlight=False)
     console.print("written: " + ", ".join(str(p) for p in result.written), markup=False, highlight=False)

@@ -95,7 +95,7 @@ def test_no_changes_is_said_clearly_and_has_no_empty_sections():
     md = render_markdown(r)
     assert md == "# Changes 2024-05-06\n\nNo changes.\n\n## Warnings (1)\n\n- `warn2017`: year differs\n"
     assert commit_message(r).splitlines()[0] == "refresh: no changes to entries"
-    assert render_text(compute_changes([], [], {}, TODAY)) == "Refresh 2024-05-06: No changes\n"
+    assert render_text(compute_changes([], [], {}, TODAY)) == "Changes 2024-05-06: No changes\n"
 
 
 def test_first_run_lists_every_entry_as_new():
@@ -131,7 +131,7 @@ def test_text_rendering_for_terminal():
     old, new = pair()
     text = render_text(compute_changes(old, new, {"s2": 12}, TODAY))
     assert text.startswith(
-        "Refresh 2024-05-06: 1 new, 1 removed, 1 citation update, 2 newly resolved, 1 changed entry\n")
+        "Changes 2024-05-06: 1 new, 1 removed, 1 citation update, 2 newly resolved, 1 changed entry\n")
     assert "\nCitation counts (1):\n  cite2020: 10 -> 15 (+5)\n" in text
     assert '  edit2022: title: "Title of edit2022" -> "Edited title"' in text
     assert "`" not in text
