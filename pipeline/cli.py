@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    # the semanticscholar client logs every unknown id as a warning; our
+    # summary reports unresolved entries with reasons instead
+    logging.getLogger("semanticscholar").setLevel(logging.ERROR)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -79,7 +79,7 @@ def print_summary(result, opts, console: Console) -> None:
         console.print("[bold]offline:[/] no source was asked; exports written from the list and previous data")
     elif result.failures:
         if len(result.failures) == 5:
-            console.print("[bold red]no source could be reached[/] (no network?): "
+            console.print("[bold red]no source could be reached:[/] "
                           "exports written from the list, its URLs and all previously known data")
         else:
             console.print("[bold red]sources that could not be reached (all previously known data kept):[/]")

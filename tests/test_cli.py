@@ -119,3 +119,25 @@ def test_export_command_rebuilds_from_enriched(workdir):
     r = run_cli("export", cwd=workdir)
     assert r.returncode == 0, r.stderr
     assert bib.read_bytes() == original
+
+
+def test_serve_command_serves_exports_on_loopback(workdir):
+    import re
+    import signal
+    import urllib.request
+
+    assert run_cli("run", "--offline", cwd=workdir).returncode == 0
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", "0"], cwd=workdir, env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url + "references.bib", timeout=10) as resp:
+            assert resp.read() == (workdir / "exports" / "references.bib").read_bytes()
+        with urllib.request.urlopen(url + "index.html", timeout=10) as resp:
+            assert b"references.bib" in resp.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
