@@ -143,3 +143,12 @@ def register_arxiv(httpserver, path: str | Path, **kwargs) -> Interaction:
     it = load_arxiv_json(path)
     register(httpserver, it, **kwargs)
     return it
+
+
+def loopback_settings(httpserver, cache_dir, **extra):
+    """Settings with every API pointed at ``httpserver``, no pacing, and
+    the HTTP cache in ``cache_dir`` (extra fields, e.g. ``mailto=``, pass through)."""
+    from pipeline.config import DEFAULT_ENDPOINTS, Settings
+
+    base = httpserver.url_for("").rstrip("/")
+    return Settings(endpoints={n: base for n in DEFAULT_ENDPOINTS}, pace_scale=0, cache_dir=str(cache_dir), **extra)

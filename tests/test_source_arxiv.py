@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 import arxiv
 import pytest
 
-from pipeline.config import Settings
+from tests.replay import loopback_settings
+
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
@@ -51,9 +52,7 @@ def serve(httpserver, rec: dict, *, query: dict | None = None) -> None:
 
 @pytest.fixture
 def source(httpserver, tmp_path):
-    base = httpserver.url_for("").rstrip("/")
-    names = ("s2", "arxiv", "crossref", "openalex", "dblp")
-    settings = Settings(endpoints={n: base for n in names}, pace_scale=0, cache_dir=str(tmp_path))
+    settings = loopback_settings(httpserver, tmp_path)
     return ArxivSource(Http(settings), settings)
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from tests.replay import loopback_settings
 import yaml
 
-from pipeline.config import Settings
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
@@ -58,11 +59,7 @@ def serve(httpserver, inter: dict, *, query: dict | None = None) -> None:
 
 @pytest.fixture
 def source(httpserver, tmp_path):
-    base = httpserver.url_for("").rstrip("/")
-    names = ("s2", "arxiv", "crossref", "openalex", "dblp")
-    settings = Settings(
-        endpoints={n: base for n in names}, pace_scale=0, cache_dir=str(tmp_path), mailto=MAILTO
-    )
+    settings = loopback_settings(httpserver, tmp_path, mailto=MAILTO)
     return CrossrefSource(Http(settings), settings)
 
 

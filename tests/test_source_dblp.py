@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
+from tests.replay import loopback_settings
+
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
@@ -30,9 +31,7 @@ def infos(name: str) -> list[dict]:
 
 @pytest.fixture
 def source(httpserver, tmp_path):
-    base = httpserver.url_for("").rstrip("/")
-    names = ("s2", "arxiv", "crossref", "openalex", "dblp")
-    settings = Settings(endpoints={n: base for n in names}, pace_scale=0, cache_dir=str(tmp_path))
+    settings = loopback_settings(httpserver, tmp_path)
     return DblpSource(Http(settings), settings)
 
 

@@ -28,14 +28,10 @@ import arxiv
 
 from ..errors import SourceUnavailable
 from ..identifiers import normalize_doi
-from ..models import VENUE_PREPRINT, Ids, Person, SourceRecord
-from .base import Source
+from ..models import VENUE_PREPRINT, Ids, SourceRecord
+from .base import Source, person_from_name
 
 _VERSION_RE = re.compile(r"^(.+?)(?:v(\d+))?$")
-_NAME_PARTICLES = frozenset(
-    "da das de del della der di dos du la le st. ten ter van von zu".split()
-)
-_NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
 
 
 def split_versioned(arxiv_id: str) -> tuple[str, int | None]:
@@ -43,25 +39,6 @@ def split_versioned(arxiv_id: str) -> tuple[str, int | None]:
     m = _VERSION_RE.match(arxiv_id.strip())
     assert m is not None  # the pattern matches any non-empty string
     return m.group(1), int(m.group(2)) if m.group(2) else None
-
-
-def person_from_name(name: str, orcid: str | None = None) -> Person:
-    """A display name ("Peter H. N. de With") -> :class:`Person`.
-
-    Family name = last token, extended leftwards over lowercase particles
-    ("van der Putten", "de With").  One-token names and names ending in a
-    suffix (Jr., III) are not split (given/family None): not reliable.
-    """
-    display = " ".join(name.split())
-    tokens = display.split(" ")
-    if len(tokens) < 2 or tokens[-1].lower() in _NAME_SUFFIXES:
-        return Person(name=display, orcid=orcid)
-    start = len(tokens) - 1
-    while start > 1 and tokens[start - 1].lower() in _NAME_PARTICLES:
-        start -= 1
-    return Person(
-        name=display, given=" ".join(tokens[:start]), family=" ".join(tokens[start:]), orcid=orcid
-    )
 
 
 def _squash(text: str | None) -> str | None:

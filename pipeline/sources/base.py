@@ -23,7 +23,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from ..config import Settings
-from ..models import Ids, SourceRecord
+from ..models import Ids, Person, SourceRecord
 
 
 class Source(ABC):
@@ -47,3 +47,30 @@ class Source(ABC):
     @abstractmethod
     def map_record(obj: Any) -> SourceRecord:
         ...
+
+
+# name particles that belong to the family name, and suffixes that make a
+# display name too ambiguous to split
+_NAME_PARTICLES = frozenset(
+    "da das de del della der di dos du la le st. ten ter van von zu".split()
+)
+_NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+
+
+def person_from_name(name: str, orcid: str | None = None) -> Person:
+    """A display name ("Peter H. N. de With") -> :class:`Person`.
+
+    Family name = last token, extended leftwards over lowercase particles
+    ("van der Putten", "de With").  One-token names and names ending in a
+    suffix (Jr., III) are not split (given/family None): not reliable.
+    """
+    display = " ".join(name.split())
+    tokens = display.split(" ")
+    if len(tokens) < 2 or tokens[-1].lower() in _NAME_SUFFIXES:
+        return Person(name=display, orcid=orcid)
+    start = len(tokens) - 1
+    while start > 1 and tokens[start - 1].lower() in _NAME_PARTICLES:
+        start -= 1
+    return Person(
+        name=display, given=" ".join(tokens[:start]), family=" ".join(tokens[start:]), orcid=orcid
+    )

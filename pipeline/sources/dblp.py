@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import SourceUnavailable
 from ..identifiers import normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
-from .arxiv import person_from_name
+from .base import person_from_name
 from .base import Source
 
 TYPE_TO_VENUE = {
