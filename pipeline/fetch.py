@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import matching
 from .errors import SourceUnavailable
-from .resolve import SourceHealth, Work
+from .resolve import SourceHealth, Work, distrust
 
 # which identifier each source looks works up by
 _NEEDS = {
@@ -48,10 +48,13 @@ def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None)
                     continue
                 agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
                 if not agrees:
-                    work.warnings.append(
-                        f"{name} record for {_id_text(work)} has title {rec.title!r} "
-                        f"(score {score:.0f} against the listed title); ignored"
-                    )
+                    if name == "s2":
+                        work.warnings.append(
+                            f"s2 record for {_id_text(work)} has title {rec.title!r} "
+                            f"(score {score:.0f} against the listed title); ignored"
+                        )
+                    else:
+                        distrust(work, name, rec, score)
                     continue
                 work.records.append(rec)
                 work.matched = work.matched or "id"

@@ -9,7 +9,9 @@ Order (cheapest and surest first; every step is batched where the API allows):
    entries with a DOI or arXiv id): its ``externalIds`` link a preprint to its
    published DOI and back.  A URL identifier whose record has a different
    title (:data:`pipeline.matching.URL_TITLE_THRESHOLD`) is a wrong link in
-   the list: reported in the warnings and not trusted.
+   the list: reported in the warnings and not trusted.  Identifiers S2 does
+   not know are checked the same way against Crossref / arXiv (one batch
+   each) before they are trusted.
 3. **Title search** for the rest: S2 ``/paper/search/match``, then DBLP.  A
    hit is accepted only under :func:`pipeline.matching.accept_search_hit`;
    otherwise the entry stays unresolved with its candidates and a reason.
@@ -131,6 +133,55 @@ def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
         _adopt_ids(work, rec)
 
 
+def distrust(work: Work, name: str, rec: SourceRecord, score: float) -> None:
+    """A record fetched by one of the work's identifiers has another title:
+    report it, and drop that identifier unless an override pinned it."""
+    id_field = "arxiv" if name == "arxiv" else "doi"
+    value = getattr(work.ids, id_field)
+    if id_field in work.pinned:
+        work.warnings.append(
+            f"pinned {id_field} {value} points to {rec.title!r} in {name} (title score {score:.0f}); kept because pinned"
+        )
+        return
+    origin = work.id_origin.get(id_field, "list")
+    work.warnings.append(
+        f"{id_field} {value} (from the {origin}) points to {rec.title!r} in {name}, "
+        f"not the listed title (score {score:.0f}); not trusted"
+    )
+    setattr(work.ids, id_field, None)
+    if id_field == "arxiv":
+        work.ids.arxiv_version = None
+    work.id_origin.pop(id_field, None)
+
+
+def verify_unconfirmed(works: list[Work], sources: dict, health: SourceHealth) -> None:
+    """Step 2b: identifiers Semantic Scholar could not confirm (unknown to it,
+    or S2 down) are checked against Crossref (DOIs) and arXiv (arXiv ids),
+    one batch each, before they are trusted.  The records are kept, so
+    :mod:`pipeline.fetch` does not ask again."""
+    for name, id_field in (("crossref", "doi"), ("arxiv", "arxiv")):
+        src = sources.get(name)
+        todo = [w for w in works if not w.records and getattr(w.ids, id_field)]
+        if src is None or not todo or not health.ok(name):
+            continue
+        try:
+            found = src.lookup([w.ids for w in todo])
+        except SourceUnavailable as err:
+            health.fail(err)
+            continue
+        for work, rec in zip(todo, found):
+            work.asked.add(name)
+            if rec is None:
+                continue
+            agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
+            if not agrees:
+                distrust(work, name, rec, score)
+                continue
+            work.records.append(rec)
+            work.matched = work.matched or "id"
+            _adopt_ids(work, rec)
+
+
 def _candidate(rec: SourceRecord, score: float) -> Candidate:
     first = rec.authors[0].name if rec.authors else None
     return Candidate(
@@ -212,6 +263,7 @@ def resolve(works: list[Work], sources: dict, health: SourceHealth, progress=Non
     for w in works:
         w.ids = clean_ids(w.ids)
     link_by_ids(works, sources.get("s2"), health)
+    verify_unconfirmed(works, sources, health)
     search_titles(works, sources, health, progress)
 
 

@@ -184,3 +184,17 @@ def test_api_key_never_written_anywhere(project, server, monkeypatch):
         if path.is_file():
             assert b"sekret-key-123" not in path.read_bytes(), path
     assert any(e.path.endswith("/paper/batch") for e in server.log)
+
+
+def test_wrong_link_unknown_to_s2_is_caught_by_crossref(project, server):
+    """The Horus entry links (wrongly) to a CVPRW paper's DOI, which S2 does not
+    know: Crossref's title gives it away, and title search finds Horus."""
+    raw = project / "data" / "raw.md"
+    raw.write_text(raw.read_text().replace(
+        "https://ieeexplore.ieee.org/iel7/71/4359390/09428512.pdf",
+        "https://doi.org/10.1109/CVPRW56347.2022.00303"))
+    assert main(["run"]) == 0
+    horus = entries(project)["Horus: Interference-aware and prediction-based scheduling in deep learning systems"]
+    assert any("10.1109/cvprw56347.2022.00303" in w and "not trusted" in w for w in horus["status"]["warnings"])
+    assert horus["ids"]["doi"] != "10.1109/cvprw56347.2022.00303"
+    assert horus["status"]["resolved"] and horus["title"].startswith("Horus")
