@@ -15,7 +15,6 @@ or input error (the message names the file and line).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path

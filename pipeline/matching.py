@@ -23,7 +23,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from .models import Person
+from .models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Person
 
 SEARCH_TITLE_THRESHOLD = 90.0
 URL_TITLE_THRESHOLD = 80.0
@@ -103,3 +103,19 @@ def url_record_agrees(list_title: str, record_title: str | None) -> tuple[bool, 
         return True, 0.0  # nothing to contradict
     score = title_score(list_title, record_title)
     return score >= URL_TITLE_THRESHOLD, score
+
+
+def classify_venue_hint(hint: str | None) -> str | None:
+    """Venue type from the list's hint: arXiv -> preprint; IEEE TPDS,
+    "... Journal", "Transactions" -> journal; other names -> conference."""
+    if not hint:
+        return None
+    f = fold(hint)
+    if f in ("arxiv", "arxiv org", "corr"):
+        return VENUE_PREPRINT
+    words = f.split()
+    if any(w in words for w in ("journal", "transactions", "letters", "magazine", "tpds", "tocs", "tc", "jsac", "tmc")):
+        return VENUE_JOURNAL
+    if len(words) >= 2 and words[0] == "ieee" and words[1].startswith("t"):
+        return VENUE_JOURNAL
+    return VENUE_CONFERENCE

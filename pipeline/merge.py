@@ -31,10 +31,9 @@ import copy
 import dataclasses
 
 from . import matching
+from .matching import classify_venue_hint
 from .models import (
     KIND_SOFTWARE,
-    VENUE_CONFERENCE,
-    VENUE_JOURNAL,
     VENUE_PREPRINT,
     CitationPoint,
     Citations,
@@ -61,23 +60,8 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
 }
 
 SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue", "publisher", "pdf_url")
-_JOURNAL_WORDS = ("journal", "transactions", "trans.", "letters", "magazine", "review", "tpds", "tc ", "tocs")
 
 
-def classify_venue_hint(hint: str | None) -> str | None:
-    """Venue type from the list's hint: arXiv -> preprint; IEEE TPDS,
-    "... Journal", "Transactions" -> journal; other names -> conference."""
-    if not hint:
-        return None
-    f = matching.fold(hint)
-    if f in ("arxiv", "arxiv org", "corr"):
-        return VENUE_PREPRINT
-    words = f.split()
-    if any(w in words for w in ("journal", "transactions", "letters", "magazine", "tpds", "tocs", "tc", "jsac", "tmc")):
-        return VENUE_JOURNAL
-    if len(words) >= 2 and words[0] == "ieee" and words[1].startswith("t"):
-        return VENUE_JOURNAL
-    return VENUE_CONFERENCE
 
 
 def _is_arxiv_venue(venue: str | None) -> bool:

@@ -197,16 +197,30 @@ def _candidate(rec: SourceRecord, score: float) -> Candidate:
 
 
 def _try_hits(work: Work, hits: list[SourceRecord]) -> SourceRecord | None:
+    """The best acceptable hit, or None (rejected hits become candidates).
+
+    Among acceptable hits (a search can return the conference paper, its
+    arXiv version and a journal extension, all alike) prefer: the higher
+    title score, then the exact year, then the kind of venue the list names
+    (a preprint only when the list says arXiv), then the API's own order."""
     e = work.entry
-    for hit in hits:
+    hint_type = matching.classify_venue_hint(e.venue)
+    accepted = []
+    for rank, hit in enumerate(hits):
+        score = matching.title_score(e.title, hit.title)
         if is_rejected(work, hit.ids):
-            work.candidates.append(_candidate(hit, matching.title_score(e.title, hit.title)))
+            work.candidates.append(_candidate(hit, score))
             continue
         ok, score, _why = matching.accept_search_hit(e.title, e.year, e.authors, hit.title, hit.year, hit.authors)
-        if ok:
-            return hit
-        work.candidates.append(_candidate(hit, score))
-    return None
+        if not ok:
+            work.candidates.append(_candidate(hit, score))
+            continue
+        preprint = hit.venue_type == "preprint"
+        kind_ok = preprint if hint_type == "preprint" else not preprint
+        accepted.append(((-round(score), e.year != hit.year, not kind_ok, rank), hit))
+    if not accepted:
+        return None
+    return min(accepted, key=lambda t: t[0])[1]
 
 
 def search_titles(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:

@@ -16,7 +16,6 @@ from typing import Callable
 
 from . import export, fsutil, keys, matching, state
 from .config import Settings
-from .errors import InputError
 from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
 from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem

@@ -9,51 +9,8 @@ faults survived, failing sources that lose no data, secrets kept secret.
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
-import pytest
-
 from pipeline.cli import main
-from tests.fakeworld import FakeScholarServer, World
-
-ROOT = Path(__file__).resolve().parents[1]
-WORLD = ROOT / "tests" / "data" / "world" / "seed_world.json"
-
-
-@pytest.fixture
-def world():
-    return World.load(WORLD)
-
-
-@pytest.fixture
-def server(world):
-    with FakeScholarServer(world) as srv:
-        yield srv
-
-
-@pytest.fixture
-def project(tmp_path, server, monkeypatch):
-    (tmp_path / "data").mkdir()
-    shutil.copy(ROOT / "data" / "raw.md", tmp_path / "data" / "raw.md")
-    monkeypatch.chdir(tmp_path)
-    for k, v in server.env().items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.setenv("PIPELINE_PACE_SCALE", "0")
-    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("S2_API_KEY", raising=False)
-    return tmp_path
-
-
-def entries(project: Path) -> dict[str, dict]:
-    doc = json.loads((project / "data" / "enriched.json").read_text())
-    return {e["list"]["title"]: e for e in doc["entries"]}
-
-
-def outputs(project: Path) -> dict[str, bytes]:
-    files = [project / "data" / "enriched.json", *sorted((project / "exports").glob("*"))]
-    return {str(p.relative_to(project)): p.read_bytes() for p in files if p.is_file() and p.name != "COMMIT_MSG.txt"}
+from tests.conftest import entries, outputs
 
 
 def test_cold_run_finds_the_true_identifiers_and_never_a_decoy(project, server, world, capsys):

@@ -4,7 +4,6 @@ All records here are synthetic (built in the test), standing for what the
 adapters return; merge is a pure function, so no server is needed.
 """
 
-import copy
 
 from pipeline.merge import PRECEDENCE, classify_venue_hint, merge_entry, venue_agrees
 from pipeline.models import Ids, ListEntry, Person, SourceRecord

@@ -4,10 +4,9 @@ keys, stale-only refetching."""
 
 from __future__ import annotations
 
-import json
 
 from pipeline.cli import main
-from tests.test_end_to_end import entries, outputs, project, server, world  # noqa: F401  (fixtures)
+from tests.conftest import entries
 
 TASO = "TASO: The Tensor Algebra SuperOptimizer for Deep Learning"
 HEIMDALL = "Heimdall: mobile GPU coordination platform for augmented reality applications"
