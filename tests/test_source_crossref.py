@@ -240,3 +240,25 @@ def test_mailto_not_in_cache_files(source, httpserver, tmp_path):
     source.lookup([Ids(doi="10.1371/journal.pone.0033693")])
     cached = [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.json")]
     assert cached and not any(MAILTO in text for text in cached)
+
+
+def test_server_without_doi_filter_falls_back_to_works_doi(source, httpserver):
+    """A Crossref mirror that only serves /works/{doi} answers the filter with
+    404: every DOI is then asked on its own, nothing is lost (synthetic answers)."""
+    httpserver.expect_request("/works", query_string={"filter": "doi:10.1/a,doi:10.1/b", "rows": "2", "mailto": MAILTO}) \
+        .respond_with_data("Resource not found.", status=404, content_type="text/plain")
+    for doi, title in (("10.1/a", "Paper A"), ("10.1/b", "Paper B")):
+        httpserver.expect_request(f"/works/{doi}").respond_with_json(
+            {"status": "ok", "message-type": "work", "message": {"DOI": doi, "title": [title], "type": "journal-article"}})
+    got = source.lookup([Ids(doi="10.1/a"), Ids(doi="10.1/b"), Ids()])
+    assert [r.title if r else None for r in got] == ["Paper A", "Paper B", None]
+
+
+def test_doi_missing_from_a_batch_answer_is_asked_alone(source, httpserver):
+    httpserver.expect_request("/works", query_string={"filter": "doi:10.1/a,doi:10.1/b", "rows": "2", "mailto": MAILTO}) \
+        .respond_with_json({"status": "ok", "message-type": "work-list",
+                            "message": {"items": [{"DOI": "10.1/a", "title": ["Paper A"]}]}})
+    httpserver.expect_request("/works/10.1/b").respond_with_data("Resource not found.", status=404,
+                                                                 content_type="text/plain")
+    got = source.lookup([Ids(doi="10.1/a"), Ids(doi="10.1/b")])
+    assert got[0].title == "Paper A" and got[1] is None

@@ -6,10 +6,12 @@ https://www.crossref.org/documentation/retrieve-metadata/rest-api/.
 * ``lookup``: DOIs in batches of ``batch_size`` (50) through
   ``GET /works?filter=doi:A,doi:B,...&rows=N`` -- "specifying the same filter
   multiple times will result in OR semantics" (rest_api.md, Multiple filters).
-  A batch of one DOI, a DOI containing a comma (it would split the filter) and
-  every DOI of a batch answered 400 use ``GET /works/{doi}`` instead, where
+  A batch of one DOI, a DOI containing a comma (it would split the filter),
+  every DOI of a batch answered 400 or 404 (a server without the filter),
+  and any DOI a batch answer left out use ``GET /works/{doi}`` instead, where
   404 with the text body ``Resource not found.`` means unknown -> ``None``.
-  Request count: ``ceil(n / 20)`` for n Crossref DOIs.  arXiv DOIs
+  Request count: ``ceil(n / 50)`` for n Crossref DOIs, plus one per DOI
+  Crossref does not know.  arXiv DOIs
   (``10.48550/...``) are registered with DataCite, not Crossref: not asked.
 * ``search``: ``GET /works?query.bibliographic=<title>&rows=5&select=...``.
 * ``mailto`` (settings.mailto) is sent as a query parameter on every request
@@ -131,10 +133,10 @@ class CrossrefSource(Source):
         return data
 
     def _get_batch(self, dois: list[str]) -> dict[str, dict] | None:
-        """``GET /works?filter=doi:..`` -> {doi: message}; None on HTTP 400."""
+        """``GET /works?filter=doi:..`` -> {doi: message}; None on HTTP 400/404."""
         params = self._params(filter=",".join(f"doi:{d}" for d in dois), rows=len(dois))
         resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json")
-        if resp.status_code == 400:
+        if resp.status_code in (400, 404):  # filter not understood: ask one by one
             return None
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for a DOI filter batch")
@@ -154,6 +156,9 @@ class CrossrefSource(Source):
                 single.extend(batch)
             else:
                 found.update(got)
+                # a DOI the filter did not return is asked on its own: usually
+                # it is unknown (one 404), but a missing item must not lose data
+                single.extend(d for d in batch if d not in got)
         for doi in single:
             message = self._get_one(doi)
             if message is not None:
