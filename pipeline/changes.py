@@ -248,15 +248,19 @@ def render_markdown(report: ChangeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_text(report: ChangeReport, *, omit: tuple[str, ...] = ()) -> str:
+def render_text(report: ChangeReport, *, omit: tuple[str, ...] = (), limit: int | None = None) -> str:
     """The same report for the terminal (no Markdown); ``omit`` names
-    sections to leave out (the run summary already shows some)."""
+    sections to leave out (the run summary already shows some), ``limit``
+    caps the items shown per section (the Markdown report has them all)."""
     lines = [f"Changes {report.today}: {summary_line(report)}"]
     for heading, items in _sections(report, str, _plain_quote, _plain_text):
         if heading in omit:
             continue
         lines += ["", f"{heading} ({len(items)}):"]
-        lines += [f"  {item}" for item in items]
+        shown = items if limit is None else items[:limit]
+        lines += [f"  {item}" for item in shown]
+        if len(shown) < len(items):
+            lines.append(f"  ... and {len(items) - len(shown)} more (see CHANGES.md)")
     return "\n".join(lines) + "\n"
 
 

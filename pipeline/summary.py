@@ -112,13 +112,16 @@ def print_summary(result, opts, console: Console) -> None:
                 for k in keys:
                     console.print(f"  {k}: {reason}", markup=False, highlight=False)
     if warned:
-        console.print(f"[bold]warnings ({sum(len(e.status.warnings) for e in warned)}):[/]")
-        for e in warned:
-            for w in e.status.warnings:
-                console.print(f"  {e.key}: {w}", markup=False, highlight=False)
+        lines = [f"  {e.key}: {w}" for e in warned for w in e.status.warnings]
+        console.print(f"[bold]warnings ({len(lines)}):[/]")
+        for line in lines[:30]:
+            console.print(line, markup=False, highlight=False)
+        if len(lines) > 30:
+            console.print(f"  ... and {len(lines) - 30} more (status.warnings in {opts.enriched})",
+                          markup=False, highlight=False)
     if result.report is not None:
         from .changes import render_text
 
         shown = ("Unresolved entries", "Warnings", "Requests per source")  # printed above
-        console.print(render_text(result.report, omit=shown), markup=False, highlight=False)
+        console.print(render_text(result.report, omit=shown, limit=15), markup=False, highlight=False)
     console.print("written: " + ", ".join(str(p) for p in result.written), markup=False, highlight=False)

@@ -159,3 +159,11 @@ def test_commit_subject_stays_within_72_characters_for_large_counts():
     subject = commit_message(compute_changes(old, new, {}, TODAY)).splitlines()[0]
     assert subject == "refresh: 500 new, 500 removed, 1000 cit., 1000 resolved, 1000 changed"
     assert len(subject) <= 72
+
+
+def test_terminal_report_caps_long_sections_but_markdown_keeps_all():
+    new = [entry(f"k{i:03d}", title=f"Paper {i}") for i in range(40)]
+    report = compute_changes([], new, {}, TODAY)
+    text = render_text(report, limit=15)
+    assert "  k014: Paper 14" in text and "k015" not in text and "... and 25 more" in text
+    assert "k039" in render_markdown(report)
