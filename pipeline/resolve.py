@@ -12,8 +12,10 @@ Order (cheapest and surest first; every step is batched where the API allows):
    the list: reported in the warnings and not trusted.  Identifiers S2 does
    not know are checked the same way against Crossref / arXiv (one batch
    each) before they are trusted.
-3. **Title search** for the rest: S2 ``/paper/search/match``, then DBLP.  A
-   hit is accepted only under :func:`pipeline.matching.accept_search_hit`;
+3. **Title search** for the rest: S2 ``/paper/search/match``, then DBLP,
+   Crossref, OpenAlex and arXiv (:data:`SEARCH_ORDER`, each only while no hit
+   was accepted).  A hit is accepted only under
+   :func:`pipeline.matching.accept_search_hit`;
    otherwise the entry stays unresolved with its candidates and a reason.
 
 The stage only *finds* records; :mod:`pipeline.fetch` completes them and
@@ -29,6 +31,11 @@ from .errors import SourceUnavailable
 from .models import Candidate, Ids, ListEntry, Person, SourceRecord
 
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
+
+# title search: each source is asked only when the ones before it found no
+# acceptable hit (S2's match endpoint is the most precise; DBLP covers CS
+# venues without DOIs; the others catch what those two miss)
+SEARCH_ORDER = ("s2", "dblp", "crossref", "openalex", "arxiv")
 
 
 @dataclass
@@ -227,7 +234,7 @@ def search_titles(works: list[Work], sources: dict, health: SourceHealth, progre
     """Step 3: title search for works with nothing to look up by."""
     todo = [w for w in works if not w.records and not _lookupable(w.ids)]
     for work in todo:
-        for name in ("s2", "dblp"):
+        for name in SEARCH_ORDER:
             src = sources.get(name)
             if src is None or not health.ok(name):
                 continue

@@ -155,3 +155,26 @@ def test_wrong_link_unknown_to_s2_is_caught_by_crossref(project, server):
     assert any("10.1109/cvprw56347.2022.00303" in w and "not trusted" in w for w in horus["status"]["warnings"])
     assert horus["ids"]["doi"] != "10.1109/cvprw56347.2022.00303"
     assert horus["status"]["resolved"] and horus["title"].startswith("Horus")
+
+
+def test_title_search_falls_back_beyond_s2_and_dblp(project, server, world):
+    pet = "PET: Optimizing Tensor Programs with Partially Equivalent Transformations and Automated Corrections"
+    world.find(pet).hidden_from = ["s2", "dblp"]
+    assert main(["run"]) == 0
+    e = entries(project)[pet]
+    assert e["status"]["resolved"], e["status"]
+    assert e["provenance"]["title"] in ("openalex", "crossref", "arxiv")
+    assert any(x.path.startswith("/works") and "search" in x.query for x in server.log if x.source == "openalex")
+
+
+def test_paper_no_source_knows_stays_unresolved_with_reason(project, server, world):
+    rammer = "Rammer: Enabling Holistic Deep Learning Compiler Optimizations with rTasks"
+    world.find(rammer).hidden_from = ["s2", "dblp", "crossref", "openalex", "arxiv"]
+    assert main(["run"]) == 0
+    e = entries(project)[rammer]
+    assert not e["status"]["resolved"]
+    assert e["status"]["reason"]
+    assert e["ids"]["doi"] is None and e["ids"]["arxiv"] is None
+    assert e["title"] == rammer and e["provenance"]["title"] == "list"  # the list's data, never a guess
+    bib = (project / "exports" / "references.bib").read_text()
+    assert "ma2020rammer" in bib
