@@ -11,6 +11,15 @@ Layouts understood:
 
 * bullets ``[Title](url) by Authors, VENUE YEAR`` (the seed list), with optional
   venue prefixes ``\\[KDD'24\\][Title](url)`` or ``[NeurIPS 2023] [Title](url)``;
+* bullets without "by": ``[Title](url), A B et al., ICLR 2021.``,
+  ``[Title](url). A B, C D. NeurIPS 2020.``, ``[Title](url) - A B and C D (CVPR'19)``;
+  names and venues are told apart by shape (capitalised names vs. acronyms / years);
+* titles outside the link when the link text is only "paper", "pdf"... or a venue:
+  ``**Title** - A B. *MobiSys 2020*. [[paper](url)]``, ``Title. A B. ICML 2020. [PDF](url)``,
+  ``**ABBR**: "Title", ICCV, 2021 [[Paper](url)]``; leading labels ("Paper:"), dates and
+  ``[TAG]`` brackets are dropped; inline HTML ``<a href="url">Title</a>`` is a link;
+* sub-bullets under an entry: its authors, venue/year ("CVPR 2022", "Venue: ..."),
+  abstract-like text or extra links; a sub-bullet with its own title is its own work;
 * tables whose title cell holds ``[Title](url) <br> Author, Author`` and whose
   other columns give venue / year / code;
 * one heading per paper ``## [Title](url), 2019/06`` followed by an author line
@@ -22,16 +31,16 @@ paper URL.  Unreadable items become :class:`~pipeline.models.ParseProblem`.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rapidfuzz import fuzz
-
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
+from rapidfuzz import fuzz
 
 from pipeline.errors import InputError
 from pipeline.identifiers import clean_url
@@ -56,7 +65,8 @@ _SKIP_SECTION = re.compile(
     re.I,
 )
 _SOFTWARE_SECTION = re.compile(
-    r"open[\s-]?source|\bprojects?\b|\btools?\b|toolkits?|frameworks?|librar(y|ies)|software|repositor",
+    r"open[\s-]?source|\bprojects?\b|\btools?\b|toolkits?|frameworks?|librar(y|ies)|software|repositor|"
+    r"\bdatasets?\b",
     re.I,
 )
 _PAPER_SECTION = re.compile(r"papers?|publications?|survey|reading", re.I)
@@ -72,9 +82,41 @@ _BADGE_HOSTS = ("img.shields.io", "shields.io", "badgen.net", "awesome.re",
                 "cdn.rawgit.com", "badge.fury.io")
 _SOFT_CODE_HOSTS = ("github.io",)  # project pages
 
+# link texts that name the kind of link, not the work: the title is then the
+# item's leading (often bold) text, e.g. ``**Title** - A, B. *MobiSys 2020*. [[paper](url)]``
+_GENERIC_TEXT = re.compile(
+    r"^\W*(paper|papers|pdf|arxiv|link|url|doi|acm|ieee|openreview|springer|html|abs|abstract|"
+    r"preprint|article|publication|full text|read|download|semantic scholar|acl(?: anthology)?)\W*$",
+    re.I,
+)
+# a leading label before the title: "Paper:", "PDF -", "[Paper]"
+_LEAD_LABEL = re.compile(r"^\W*\b(paper|pdf|link|url|arxiv|title|article)\b\s*[:\]\-–—|)]\s*", re.I)
+_LEAD_DATE = re.compile(r"^\W*(?:19|20)\d{2}(?:[./-]\d{1,2}){0,2}\b[\s:.-]*")  # "2016.03 "
+_LEAD_BRACKET = re.compile(r"^\W*?[\[(]([^\[\]()]{1,40})[\])]\s*")  # "[CVPR 2020] "
+_HTML_A_OPEN = re.compile(r"<a\s[^>]*?href\s*=\s*(['\"])(.*?)\1[^>]*>", re.I | re.S)
+_HTML_IMG = re.compile(r"<img\s[^>]*?src\s*=\s*(['\"])(.*?)\1[^>]*>", re.I | re.S)
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")  # GitHub emoji shortcodes such as :fire:
+# end of a title / author / venue chunk in a free-text tail: ". " (not after an initial
+# such as "D."), or a spaced dash / bar
+_CHUNK_SPLIT = re.compile(r"(?<!\b\w)\.\s+|\s+[-–—|]\s+")
+# words that show a chunk is not a list of person names
+_NOT_NAME_WORDS = {
+    "university", "institute", "research", "lab", "labs", "laboratory", "inc", "ltd", "team",
+    "group", "corporation", "project", "paper", "code", "survey", "dataset", "datasets",
+    "library", "framework", "tool", "toolkit", "official", "implementation", "benchmark",
+    "conference", "journal", "proceedings", "workshop", "symposium", "transactions", "arxiv",
+    "preprint", "pdf", "the", "a", "an", "for", "with", "via", "of", "in", "on", "to", "is",
+    "google", "microsoft", "facebook", "meta", "deepmind", "openai", "nvidia", "ibm", "amazon",
+    "apple", "baidu", "alibaba", "tencent", "huawei", "brain",
+}
+_VENUE_WORDS = re.compile(
+    r"\b(conference|journal|proceedings|workshop|symposium|transactions|arxiv|preprint|letters|"
+    r"nature|science)\b", re.I)
+
 _ET_AL = re.compile(r"[,;]?\s*\b(et\.?\s*al\.?|etc\.?)\s*\.?\s*$", re.I)
-_YEAR4_TAIL = re.compile(r"(?:^|(?<=[\s(,\-]))((?:19|20)\d{2})\)?$")
+_YEAR4_TAIL = re.compile(r"(?:^|(?<=[\s(,\-'’]))((?:19|20)\d{2})\)?$")
 _YEAR2_TAIL = re.compile(r"['’]\s?(\d{2})\)?$")  # "KDD'24"
+_CENTURY_PIVOT = 70  # two-digit years below it are 20xx, others 19xx
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "des",
               "dos", "das", "la", "le", "ten", "ter", "bin", "al", "el", "st."}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
@@ -92,6 +134,7 @@ class _Piece:
     href: str = ""
     has_image: bool = False
     image_src: str = ""
+    strong: bool = False  # text inside ``**...**`` (a bold title)
 
 
 def _flatten(node: SyntaxTreeNode | None) -> list[_Piece]:
@@ -115,9 +158,23 @@ def _flatten(node: SyntaxTreeNode | None) -> list[_Piece]:
             found.extend(images_in(c))
         return found
 
-    def walk(n: SyntaxTreeNode) -> None:
+    html_link: list[_Piece] = []  # an open inline ``<a href="...">`` awaiting ``</a>``
+
+    def walk(n: SyntaxTreeNode, strong: bool = False) -> None:
         for c in n.children:
-            if c.type == "link":
+            if html_link and c.type == "html_inline" and _HTML_IMG.match(c.content):
+                html_link[0].has_image = True  # <a href=...><img src=badge></a>
+                html_link[0].image_src = html.unescape(_HTML_IMG.match(c.content).group(2))
+            elif html_link and c.type != "html_inline":
+                html_link[0].text += text_of(c)
+            elif c.type == "html_inline" and _HTML_A_OPEN.match(c.content):
+                href = _HTML_A_OPEN.match(c.content).group(2)
+                html_link[:] = [_Piece("link", href=html.unescape(href))]
+            elif c.type == "html_inline" and html_link and re.match(r"</a\s*>", c.content, re.I):
+                piece = html_link.pop()
+                piece.text = _squash(piece.text)
+                out.append(piece)
+            elif c.type == "link":
                 imgs = images_in(c)
                 text = text_of(c).strip()
                 if not text and imgs:
@@ -132,11 +189,11 @@ def _flatten(node: SyntaxTreeNode | None) -> list[_Piece]:
             elif c.type == "hardbreak":
                 out.append(_Piece("br"))
             elif c.type in ("text", "code_inline"):
-                out.append(_Piece("text", text=c.content))
+                out.append(_Piece("text", text=c.content, strong=strong))
             elif c.type == "softbreak":
                 out.append(_Piece("text", text="\n"))
             else:
-                walk(c)
+                walk(c, strong or c.type == "strong")
 
     walk(node)
     return out
@@ -183,7 +240,7 @@ def _squash(s: str) -> str:
 def split_venue_year(s: str) -> tuple[str | None, int | None]:
     """``"SOSP 2019"`` -> ``("SOSP", 2019)``, ``"KDD'24"`` -> ``("KDD", 2024)``,
     ``"arxiv 2020"`` -> ``("arXiv", 2020)``, ``"EuroMLSys"`` -> ``("EuroMLSys", None)``."""
-    s = _squash(s).strip(" .,;:-–—[]()")
+    s = _squash(unicodedata.normalize("NFKC", s)).strip(" .,;:-–—[]()")
     if not s:
         return None, None
     year = None
@@ -192,7 +249,8 @@ def split_venue_year(s: str) -> tuple[str | None, int | None]:
     if m:
         year = int(m.group(1))
     elif m2:
-        year = 2000 + int(m2.group(1))
+        yy = int(m2.group(1))
+        year = (2000 if yy < _CENTURY_PIVOT else 1900) + yy  # "'19" -> 2019, "'98" -> 1998
     if m or m2:
         s = s[: (m or m2).start()].strip(" .,;:-–—'’[]()")
     venue = s or None
@@ -284,6 +342,188 @@ def split_authors(raw: str) -> tuple[list[Person], bool]:
     return people, et_al
 
 
+# --- free-text tails (no "by") ------------------------------------------------------
+
+
+def _strip_symbols(s: str) -> str:
+    """Drop emoji, ``:shortcodes:`` and other pictographs (Unicode categories So, Cf,
+    variation selectors) that lists put between a title and its authors."""
+    s = _SHORTCODE.sub(" ", s)
+    return "".join(
+        ch for ch in s
+        if unicodedata.category(ch) not in ("So", "Cf", "Co", "Cs") and not 0xFE00 <= ord(ch) <= 0xFE0F
+    )
+
+
+def _is_acronym(word: str) -> bool:
+    """A single venue-like token with inner capitals: "ICLR", "NeurIPS", "EuroMLSys"."""
+    return (" " not in word and len(word) <= 15 and sum(ch.isupper() for ch in word) >= 2
+            and bool(re.fullmatch(r"[A-Za-z][A-Za-z-]*", word)))
+
+
+def _looks_like_names(text: str) -> bool:
+    """Whether ``text`` reads as person names ("Ann Lee, Bo Chen et al.", "Ann Lee and
+    Bo Chen", "Xu, Dianlei"): each name 1-5 capitalised words or initials, and no digits,
+    acronyms ("ICLR") or words that name things rather than people ("University")."""
+    s = _squash(text).strip(" ,;.")
+    m = _ET_AL.search(s)
+    if m:
+        s = s[: m.start()].strip(" ,;")
+    parts = [p.strip() for p in re.split(r",|;|\band\b|&", s) if p.strip()]
+    if not parts or len(s) > 400:
+        return False
+    for part in parts:
+        toks = part.split()
+        if not 1 <= len(toks) <= 5:
+            return False
+        for tok in toks:
+            bare = tok.strip(".")
+            if tok.casefold() in _PARTICLES or tok.casefold() in _SUFFIXES:
+                continue
+            if (not bare or not bare[0].isupper() or any(ch.isdigit() for ch in bare)
+                    or (len(bare) >= 3 and bare.isupper()) or bare.casefold() in _NOT_NAME_WORDS):
+                return False
+    return len(parts) >= 2 or len(parts[0].split()) >= 2
+
+
+def _venue_year(chunk: str) -> tuple[str | None, int | None]:
+    """:func:`split_venue_year` after dropping "Accepted at", "Published in", "In"."""
+    chunk = re.sub(r"^\s*(?:(?:accepted|published|appeared|presented)\s+(?:at|in|to|by)|in)\s+", "",
+                   _squash(chunk), flags=re.I)
+    return split_venue_year(chunk)
+
+
+def _venue_like(chunk: str) -> bool:
+    """Whether a free-text ``chunk`` is a venue hint: "ICLR 2021", "CVPR'19", "(2020)", an
+    acronym ("NeurIPS") or a phrase naming a journal or proceedings; never person names."""
+    c = _squash(chunk).strip(" .,;:-–—")
+    if not c or len(c) > 80 or "," in c:
+        return False
+    venue, year = _venue_year(c)
+    if venue is None:
+        return year is not None
+    if _looks_like_names(venue):
+        return False
+    if year is not None:
+        return len(venue.split()) <= 8
+    return _is_acronym(venue) or bool(_VENUE_WORDS.search(venue))
+
+
+def _take_venue(chunks: list[str]) -> tuple[str | None, int | None]:
+    """Find the venue among free-text ``chunks`` (searching from the end) and remove it:
+    a whole chunk ("NeurIPS 2020") or the last comma part of one ("A B et al., ICLR 2021",
+    "ICCV, 2021"); else a bare year after names ("A B 2020")."""
+    for i in range(len(chunks) - 1, -1, -1):
+        if _venue_like(chunks[i]):
+            return _venue_year(chunks.pop(i))
+        head, comma, last = chunks[i].rpartition(",")
+        if comma and _venue_like(last):
+            venue, year = _venue_year(last)
+            head2, _, prev = head.rpartition(",")
+            if venue is None and _venue_like(prev) and _venue_year(prev)[1] is None:
+                venue, head = _venue_year(prev)[0], head2  # "ICCV, 2021"
+            chunks[i] = head.strip(" ,")
+            return venue, year
+    if chunks:  # "Ann Lee, Bo Chen 2020": a year after the names, no venue
+        names, year = _venue_year(chunks[-1])
+        if year is not None and names and _looks_like_names(names):
+            chunks[-1] = names
+            return None, year
+    return None, None
+
+
+def _parse_free_tail(tail: str) -> tuple[str | None, str | None, int | None]:
+    """Authors and venue of a tail without "by": ``", Ann Lee et al., ICLR 2021."``,
+    ``". Ann Lee, Bo Chen. NeurIPS 2020."``, ``" - Ann Lee and Bo Chen (CVPR 2019)"``,
+    ``" - NeurIPS 2019"``.  Text that reads as neither (a description) is ignored."""
+    s = _squash(unicodedata.normalize("NFKC", _strip_symbols(tail))).strip(" .,;:-–—|*_[]")
+    venue = year = None
+    m = re.search(r"\(([^()]*)\)$", s)
+    if m:  # "... (CVPR 2019)"; any other parenthetical is a note: "(Same authors above)"
+        if _venue_like(m.group(1)):
+            venue, year = _venue_year(m.group(1))
+        s = s[: m.start()].rstrip(" .,;:-–—")
+    chunks = [c.strip(" .,;:") for c in _CHUNK_SPLIT.split(s)]
+    chunks = [c for c in chunks if c]
+    if venue is None and year is None:
+        venue, year = _take_venue(chunks)
+    elif venue is None and chunks:  # "ACL (2018)", "Ann Lee, ICCV (2019)"
+        head, _, last = chunks[-1].rpartition(",")
+        if _venue_like(last) and _venue_year(last)[1] is None:
+            venue = _venue_year(last)[0]
+            chunks[-1] = head.strip(" ,")
+    authors = next((c for c in chunks if _looks_like_names(c)), None)
+    return authors, venue, year
+
+
+# --- titles in text (link text is "paper", "pdf" or a venue) ---------------------------
+
+
+def _split_lead(text: str) -> tuple[str, str | None, int | None]:
+    """Peel labels, dates and a bracketed venue off an item's leading text: ``"Paper: "``,
+    ``"[PDF] "``, ``"2016.03 "``, ``"[CVPR 2020] "`` -> (rest, venue, year).  A bracket
+    without a year (``"[HNSW] "``) is a tag and is dropped."""
+    venue = year = None
+    s = _squash(unicodedata.normalize("NFKC", _strip_symbols(text)))
+    while True:
+        before = s
+        s = _LEAD_DATE.sub("", _LEAD_LABEL.sub("", s))
+        m = _LEAD_BRACKET.match(s)
+        if m and s[m.end():].strip() and venue is None and year is None:
+            venue, year = _venue_year(m.group(1))  # "[CVPR 2020] Title"
+            if year is None:  # a tag such as "[HNSW]", not a venue
+                venue = None
+            s = s[m.end():]
+        if s == before:
+            return s.strip(), venue, year
+
+
+def _strong_runs(pieces: list[_Piece]) -> list[tuple[int, str]]:
+    """Bold runs among ``pieces``: (index of the piece after the run, run text)."""
+    runs: list[tuple[int, str]] = []
+    cur = ""
+    for i, p in enumerate(pieces + [_Piece("br")]):
+        if p.kind == "text" and p.strong:
+            cur += p.text
+        elif cur:
+            runs.append((i, cur))
+            cur = ""
+    return runs
+
+
+def _bold_title(before: list[_Piece], min_words: int) -> tuple[str, str] | None:
+    """The first bold run of ``min_words`` or more words that is not a venue or a label,
+    and the text after it: ``**Efficient Inference on Phones** - A B ...``."""
+    for end, run in _strong_runs(before):
+        title = _squash(run).strip(" []*")
+        if (len(title.split()) >= min_words and not _venue_like(title) and not _LEAD_LABEL.match(run)
+                and any(ch.isalpha() for ch in title)):
+            return title, "".join(p.text for p in before[end:] if p.kind == "text")
+    return None
+
+
+def _title_from_text(before: list[_Piece], after_text: str,
+                     min_words: int) -> tuple[str, str, str | None, int | None] | None:
+    """(title, rest of the text, venue, year) of an item whose paper link is only
+    "paper" / "pdf" / a venue: a bold title of three or more words, else a quoted title
+    (``**3DETR**: "An End-to-End ..."``), else a shorter bold run of ``min_words`` or more
+    words, else the leading text up to the first ". " or " - ".  None when no such text
+    precedes the link."""
+    bold = _bold_title(before, max(min_words, 3))
+    lead, venue, year = _split_lead(_clean_tail(_text(before)).rstrip(" [(|"))
+    q = re.search(r"[“\"]([^”\"]{8,})[”\"]", lead)
+    if not bold and q and len(q.group(1).split()) >= 2:  # “Universal Language Model ...” ACL 2018
+        return q.group(1).strip(), f"{lead[q.end():]} {after_text}", venue, year
+    bold = bold or _bold_title(before, min_words)
+    if bold:
+        return bold[0], f"{bold[1]} {after_text}", None, None
+    title, *rest = _CHUNK_SPLIT.split(lead, maxsplit=1)
+    title = title.strip(" .,;:")
+    if len(title.split()) < min_words or _venue_like(title):
+        return None
+    return title, f"{' '.join(rest)} {after_text}", venue, year
+
+
 # --- entry building -----------------------------------------------------------------
 
 
@@ -297,8 +537,9 @@ class _Ctx:
     def problem(self, line: int, message: str) -> None:
         self.problems.append(ParseProblem(line=line, message=message))
 
-    def add(self, e: ListEntry) -> None:
-        """Add ``e`` or merge it into an earlier listing of the same work."""
+    def add(self, e: ListEntry) -> ListEntry:
+        """Add ``e`` or merge it into an earlier listing of the same work; return the
+        stored entry."""
         tkey = _title_key(e.title)
         old = self.by_title.get(tkey)
         if old is None and e.url:
@@ -312,7 +553,7 @@ class _Ctx:
             if e.url:
                 self.by_url[e.url] = e
             self.by_title[tkey] = e
-            return
+            return e
         for line in e.lines:
             if line not in old.lines:
                 old.lines.append(line)
@@ -329,6 +570,7 @@ class _Ctx:
             old.authors, old.et_al = e.authors, e.et_al
         if old.url and old.url not in self.by_url:
             self.by_url[old.url] = old
+        return old
 
 
 def _title_key(title: str) -> str:
@@ -379,12 +621,8 @@ def _parse_tail(tail: str) -> tuple[str | None, str | None, int | None]:
     """``"by Xu, Dianlei, et al., arxiv 2020"`` -> (authors_raw, venue, year)."""
     tail = _clean_tail(tail)
     m = re.match(r"^by\s+(.*)$", tail, re.I | re.S)
-    if not m:
-        # no authors: maybe just "(SOSP 2019)" or ", ICML 2020"
-        venue, year = split_venue_year(tail) if tail and len(tail) <= 40 else (None, None)
-        if year is None:
-            venue = None
-        return None, venue, year
+    if not m:  # "(SOSP 2019)", ", A B et al., ICML 2020", ". A B, C D. NeurIPS 2020"
+        return _parse_free_tail(tail)
     body = m.group(1).strip()
     authors, venue, year = body, None, None
     if "," in body:
@@ -406,55 +644,101 @@ def _make_entry(kind, title, url, section, line, links, authors_raw=None, venue=
 
 
 def _read_item(ctx: _Ctx, pieces: list[_Piece], section: list[str], line: int,
-               report_linkless: bool) -> None:
-    """Turn one bullet's inline pieces into an entry, a problem, or nothing."""
+               report_linkless: bool) -> ListEntry | None:
+    """Turn one bullet's inline pieces into an entry (returned), a problem, or nothing."""
     all_links = [p for p in pieces if p.kind == "link"]
     if not all_links:
         if report_linkless and _text(pieces):
             ctx.problem(line, f"list item has no link: {_text(pieces)[:80]!r}")
-        return
+        return None
     idx, links = _pick(pieces)
     if not links:
-        return  # navigation (#anchors) or badges only
+        return None  # navigation (#anchors) or badges only
     kind = _section_kind(section)
     if idx is None:
         named = [p for p in links if p.text and not _CODE_TEXT.match(p.text)]
         if any(not p.text for p in links):
             ctx.problem(line, "link with an empty title")
-            return
+            return None
         if not named:
             ctx.problem(line, "list item has only code/project links, no title")
-            return
+            return None
         # the only link is a repository or project page: a software entry
         idx, kind = pieces.index(named[0]), KIND_SOFTWARE
     paper = pieces[idx]
-    title = paper.text
-    prefix = _text(pieces[:idx])
-    tail = "".join(p.text for p in pieces[idx + 1:] if p.kind == "text")
-    authors_raw, venue, year = (None, None, None)
+    found = _title_and_tail(pieces, idx)
+    if found is None:
+        ctx.problem(line, f"link text {paper.text!r} is not a title and no title precedes it")
+        return None
+    title, tail, venue, year = found
+    authors_raw = None
     if kind == KIND_PAPER:
-        authors_raw, venue, year = _parse_tail(tail)
-        bold_title = _title_before_venue_link(prefix, paper.text)
-        if bold_title:  # "**Title** [[CVPR 2020](url)]": the link text is the venue
-            title = bold_title
-            venue, year = split_venue_year(paper.text)
-        elif prefix:
-            pv, py = split_venue_year(prefix)
-            venue, year = pv or venue, py or year
-    ctx.add(_make_entry(kind, title, paper.href, section, line,
-                        _other_links(links, paper), authors_raw, venue, year))
+        authors_raw, tail_venue, tail_year = _parse_tail(tail)
+        venue, year = venue or tail_venue, year or tail_year
+        if venue is None and year is None:  # "[Title](url) [[CVPR 2020](url2)]"
+            venue, year = _venue_from_links(links, paper)
+    return ctx.add(_make_entry(kind, title, paper.href, section, line,
+                               _other_links(links, paper), authors_raw, venue, year))
 
 
-def _title_before_venue_link(prefix: str, link_text: str) -> str | None:
-    """The title in ``⭐ **Title** [[ECCV 2018](url)]``: the link text is only a
-    venue and year, and the text before it reads like a title (not a venue)."""
-    venue, year = split_venue_year(link_text)
-    if year is None or (venue and len(venue.split()) > 4):
-        return None
-    title = re.sub(r"^\W+", "", prefix).rstrip(" [(-–—:|")
-    if len(title.split()) < 2 or split_venue_year(title)[1] is not None:
-        return None
-    return title
+def _title_and_tail(pieces: list[_Piece], idx: int) -> tuple[str, str, str | None, int | None] | None:
+    """(title, tail text, venue, year) of an item whose paper link is ``pieces[idx]``.
+
+    The link text is the title unless it is a generic word ("paper", "pdf") or only a
+    venue and year (``**Title** [[ECCV 2018](url)]``); then the title is the text before
+    the link (see :func:`_title_from_text`).  A leading label ("Paper:") is ignored and a
+    leading bracketed venue (``[NeurIPS 2023] [Title](url)``) is returned as the venue."""
+    paper = pieces[idx]
+    before = pieces[:idx]
+    after_text = "".join(p.text for p in pieces[idx + 1:] if p.kind == "text")
+    if _GENERIC_TEXT.match(paper.text):
+        return _title_from_text(before, after_text, min_words=1)
+    link_venue, link_year = split_venue_year(paper.text)
+    if link_year is not None and (link_venue is None or len(link_venue.split()) <= 4):
+        found = _title_from_text(before, after_text, min_words=2)
+        if found is not None:
+            return found[0], found[1], link_venue, link_year
+    lead, venue, year = _split_lead(_text(before))
+    if venue is None and year is None and _venue_like(lead):  # "ICLR 2021 [Title](url)"
+        venue, year = _venue_year(lead)
+    return paper.text, after_text, venue, year
+
+
+def _venue_from_links(links: list[_Piece], paper: _Piece) -> tuple[str | None, int | None]:
+    """Venue and year from a non-paper link whose text is only a venue: ``[[CVPR 2020](url)]``."""
+    for p in links:
+        if p is not paper and not _is_code_link(p):
+            venue, year = split_venue_year(p.text)
+            if year is not None and (venue is None or len(venue.split()) <= 4):
+                return venue, year
+    return None, None
+
+
+_DETAIL_LABEL = re.compile(
+    r"^(?P<label>authors?|by|venue|conference|journal|published(?: in| at)?|year|abstract|summary|"
+    r"tl;?dr|description|note)\s*[:：]\s*", re.I)
+
+
+def _add_detail(entry: ListEntry, text: str) -> None:
+    """Fill ``entry`` from one sub-bullet's text ("Ann Lee, Bo Chen", "CVPR 2022",
+    "Authors: ...", or a sentence, which becomes abstract text).  Fields the entry line
+    already gave are kept."""
+    if not text:
+        return
+    m = _DETAIL_LABEL.match(text)
+    label = m.group("label").casefold() if m else ""
+    body = text[m.end():].strip() if m else text
+    if label.startswith(("author", "by")) or (not label and _looks_like_names(body)):
+        if not entry.authors:
+            entry.authors_raw = _squash(body)
+            entry.authors, entry.et_al = split_authors(body)
+        return
+    if label.startswith(("venue", "conf", "journal", "publ", "year")) or (not label and _venue_like(body)):
+        venue, year = _venue_year(body)
+        entry.venue = entry.venue or venue
+        entry.year = entry.year or year
+        return
+    entry.abstract = f"{entry.abstract} {body}" if entry.abstract else body
 
 
 # --- tables -----------------------------------------------------------------------
@@ -626,8 +910,14 @@ class _Walker:
                 self.walk(child)
 
     def list(self, lst: SyntaxTreeNode, labels: list[str]) -> None:
+        """A bullet or ordered list; ``labels`` are the texts of link-less parent bullets
+        (sub-sections such as ``- Compilers``)."""
+        self.items(lst.children, labels)
+
+    def items(self, list_items: list[SyntaxTreeNode], labels: list[str]) -> None:
+        """The ``list_item`` nodes of one list (or the sub-bullets that are works of their own)."""
         items = []
-        for item in lst.children:
+        for item in list_items:
             para = next((c for c in item.children if c.type == "paragraph"), None)
             pieces = _flatten(para.children[0] if para and para.children else None)
             nested = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
@@ -639,11 +929,34 @@ class _Walker:
         for item, pieces, nested in items:
             line = item.map[0] + 1 if item.map else 0
             has_link = any(p.kind == "link" for p in pieces)
+            entry = None
             if pieces and (has_link or not nested):
-                _read_item(self.ctx, pieces, section, line, report)
+                entry = _read_item(self.ctx, pieces, section, line, report)
             for sub in nested:
+                if entry is not None:
+                    self.details(entry, sub, labels)
+                    continue
                 label = _text(pieces) if pieces and not has_link else ""
                 self.list(sub, labels + ([label] if label else []))
+
+    def details(self, entry: ListEntry, lst: SyntaxTreeNode, labels: list[str]) -> None:
+        """Sub-bullets of an entry: its authors, venue, abstract or extra links.  A
+        sub-bullet with a paper link of its own is a separate entry."""
+        rest = []
+        for item in lst.children:
+            para = next((c for c in item.children if c.type == "paragraph"), None)
+            pieces = _flatten(para.children[0] if para and para.children else None)
+            idx, links = _pick(pieces)
+            if idx is not None and _title_and_tail(pieces, idx) is not None:
+                rest.append(item)  # its own work: "[Title](url)", "**Title** [[pdf](url)]"
+                continue
+            known = {x.url for x in entry.links} | {entry.url}
+            entry.links.extend(x for x in _other_links(links, None) if x.url not in known)
+            _add_detail(entry, _clean_tail(_text(pieces)))
+            for sub in (c for c in item.children if c.type in ("bullet_list", "ordered_list")):
+                self.details(entry, sub, labels)
+        if rest:
+            self.items(rest, labels)
 
 
 # --- public API -------------------------------------------------------------------
@@ -653,6 +966,8 @@ def parse_text(text: str, path: str = "<string>") -> ParseResult:
     """Parse Markdown ``text``.  ``path`` names the source for callers' messages
     (problems carry only line numbers; the caller knows the file)."""
     del path  # kept in the signature for the DESIGN.md contract
+    # markdown-it counts a lone CR as a line break; so do we, consistently
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     ctx = _Ctx()
     walker = _Walker(ctx)
     walker.walk(SyntaxTreeNode(_MD.parse(text)))

@@ -171,7 +171,8 @@ def test_split_authors_particles_and_suffix_fields():
 @pytest.mark.parametrize(
     "text, expected",
     [("KDD'24", ("KDD", 2024)), ("[NeurIPS 2023]", ("NeurIPS", 2023)), ("ArXiv", ("arXiv", None)),
-     ("2019", (None, 2019)), ("", (None, None))],
+     ("2019", (None, 2019)), ("", (None, None)), ("MM'2020", ("MM", 2020)), ("ECCV '98", ("ECCV", 1998)),
+     ("ACL（2018）", ("ACL", 2018))],
 )
 def test_split_venue_year(text, expected):
     assert split_venue_year(text) == expected
@@ -271,6 +272,143 @@ def test_real_list_excerpt_bold_titles_and_table_merge():
     assert r.entries[2].url.startswith("https://www.usenix.org/")
 
 
+# --- bullets without "by": mixed_bullets.md and bullet_shapes.md (synthetic) -----------
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    return parse_file(LISTS / "mixed_bullets.md")
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return parse_file(LISTS / "bullet_shapes.md")
+
+
+def summary(entry):
+    return (entry.title, entry.url, [p.name for p in entry.authors], entry.et_al, entry.venue, entry.year)
+
+
+def test_bold_title_wins_over_a_quoted_phrase():
+    text = '# L\n\n## Papers\n- **Bold Three Words** "some quoted remark" - Ann Lee [[pdf](https://a.org/p)]\n'
+    (e,) = parse_text(text).entries
+    assert (e.title, e.url, [p.name for p in e.authors]) == ("Bold Three Words", "https://a.org/p", ["Ann Lee"])
+
+
+def test_bold_title_with_generic_paper_link(mixed):
+    """``**Title** - A, B. *MobiSys 2020*. [[paper](url)] [[code](url)]``: "paper" is not the title."""
+    e = by_title(mixed, "Efficient Inference")
+    assert summary(e) == ("Efficient Inference on Phones", "https://dl.acm.org/doi/10.1145/1111111.2222222",
+                          ["Alice Smith", "Bob Jones"], False, "MobiSys", 2020)
+    assert e.links == [Link(text="code", url="https://github.com/a/b")]
+    assert e.lines == [6]
+
+
+def test_star_bullet_authors_without_by(mixed):
+    e = by_title(mixed, "Star Bullet")
+    assert summary(e)[2:] == (["Carol White"], True, "ICLR", 2021)
+
+
+def test_leading_label_is_not_a_venue(mixed):
+    e = by_title(mixed, "Prefixed Title")
+    assert (e.url, e.venue, e.year) == ("https://arxiv.org/abs/2102.00002", None, None)
+
+
+def test_nested_sub_bullets_are_details_of_their_entry(mixed):
+    e = by_title(mixed, "Nested Paper")
+    assert summary(e)[2:] == (["Dan Brown", "Eve Black"], False, "CVPR", 2022)
+    assert mixed.problems == []
+    assert [x.title for x in mixed.entries] == [
+        "Efficient Inference on Phones", "Numbered Paper Title", "Star Bullet Paper",
+        "Prefixed Title", "Nested Paper", "Table Paper",
+    ]
+    assert (by_title(mixed, "Numbered").venue, by_title(mixed, "Numbered").year) == ("NeurIPS", 2019)
+
+
+def test_nested_labelled_details_links_and_child_works(shapes):
+    e = by_title(shapes, "Labelled Details")
+    assert summary(e)[2:] == (["Ivy King", "Jack Long"], False, "TPAMI", 2023)
+    assert e.abstract == "We study labelled sub-bullets."
+    assert e.links == [Link(text="code", url="https://github.com/l/d")]
+    # sub-bullets with a title of their own are separate works, not details
+    assert summary(by_title(shapes, "Parent Work"))[2:] == ([], False, None, None)
+    assert summary(by_title(shapes, "Child Work"))[2:] == (["Kim Park"], False, "ACL", 2022)
+    assert by_title(shapes, "Bold Child Work").url == "https://arxiv.org/pdf/2208.00022"
+
+
+@pytest.mark.parametrize(
+    "tail, names, et_al, venue, year",
+    [
+        (", Carol White et al., ICLR 2021.", ["Carol White"], True, "ICLR", 2021),
+        (". Alice Smith, Bob Jones. NeurIPS 2020.", ["Alice Smith", "Bob Jones"], False, "NeurIPS", 2020),
+        (" - Alice Smith and Bob Jones (CVPR 2019)", ["Alice Smith", "Bob Jones"], False, "CVPR", 2019),
+        (" - Alice Smith, Bob Jones, ICML", ["Alice Smith", "Bob Jones"], False, "ICML", None),
+        (" - Nature 2021", [], False, "Nature", 2021),  # a one-word venue is not an author
+        (" - IEEE TPDS 2021", [], False, "IEEE TPDS", 2021),
+        (" - Carol White 2020", ["Carol White"], False, None, 2020),  # a name is not a venue
+        (" - A fast method for sparse attention.", [], False, None, None),  # a description
+        (" - Google Brain, ICLR 2020", [], False, "ICLR", 2020),  # a company is not an author
+        (', "A quoted remark here" - Alice Smith', ["Alice Smith"], False, None, None),
+        (" (CVPR'19)", [], False, "CVPR", 2019),
+        (" (ECCV '98)", [], False, "ECCV", 1998),
+        (". ICCV'2017(Same authors above)", [], False, "ICCV", 2017),
+        (" ACL(2018)", [], False, "ACL", 2018),
+        (" - Ann Lee, ICCV (2019)", ["Ann Lee"], False, "ICCV", 2019),
+    ],
+)
+def test_free_text_tails(tail, names, et_al, venue, year):
+    (e,) = parse_text(f"# L\n\n## Papers\n- [T T](https://a.org/p){tail}\n").entries
+    assert ([p.name for p in e.authors], e.et_al, e.venue, e.year) == (names, et_al, venue, year)
+
+
+@pytest.mark.parametrize(
+    "prefix, expected",
+    [
+        ("Links After Title", ("Links After Title", "https://arxiv.org/abs/2105.00005", [], False, None, None)),
+        ("Plain Title", ("Plain Title Without Link", "https://proceedings.mlr.press/v119/smith20a.html",
+                         ["Alice Smith", "Bob Jones"], False, "ICML", 2020)),
+        ("Html Anchor", ("Html Anchor Title", "https://arxiv.org/abs/2106.00006", ["Ann Lee", "Bo Chen"],
+                         False, "KDD", 2021)),
+        ("Emoji Badge", ("Emoji Badge Title", "https://arxiv.org/abs/2107.00007",
+                         ["Frank Green", "Grace Hall"], False, "AAAI", 2022)),
+        ("Two Digit Year", ("Two Digit Year Title", "https://arxiv.org/abs/2108.00008", [], False, "CVPR", 2019)),
+        ("Venue Link", ("Venue Link Title", "https://arxiv.org/abs/2110.00010", [], False, "CVPR", 2020)),
+        ("Venue Only", ("Venue Only In Link Text", "https://arxiv.org/abs/2111.00011", [], False, "ICCV", 2019)),
+        ("Quoted Title", ("Quoted Title Model for Detection", "https://arxiv.org/abs/2204.00016", [], False,
+                          "ICCV", 2021)),
+        ("Dated And", ("Dated And Tagged Title", "https://arxiv.org/abs/2205.00017", [], False, None, None)),
+        ("Glued Link", ("Glued Link Title", "https://arxiv.org/abs/2206.00018", [], False, "ICCV", 2017)),
+    ],
+)
+def test_real_world_bullet_shapes(shapes, prefix, expected):
+    assert summary(by_title(shapes, prefix)) == expected
+
+
+def test_extra_links_stay_links(shapes):
+    links = by_title(shapes, "Links After Title").links
+    assert [(x.text, x.url) for x in links] == [("pdf", "https://arxiv.org/pdf/2105.00005"),
+                                              ("code", "https://github.com/c/d")]
+    assert [x.url for x in by_title(shapes, "Quoted Title").links] == ["https://github.com/q/t"]
+    assert by_title(shapes, "Emoji Badge").links == []  # the star badge is not a link of the work
+
+
+def test_generic_link_without_any_title_is_a_problem(shapes):
+    assert [(p.line, "'paper' is not a title" in p.message) for p in shapes.problems] == [(17, True)]
+    assert not any(e.title.casefold() == "paper" for e in shapes.entries)
+
+
+def test_tool_library_framework_dataset_sections_are_software(shapes):
+    software = [(e.title, e.url, e.sections) for e in shapes.entries if e.kind == KIND_SOFTWARE]
+    assert software == [
+        ("FastLib", "https://github.com/fast/lib", [["Tools"]]),
+        ("NumLib", "https://github.com/num/lib", [["Libraries"]]),
+        ("DeepFrame", "https://github.com/deep/frame", [["Frameworks"]]),
+        ("ImageSet", "https://github.com/image/set", [["Datasets"]]),
+        ("SoundSet", "https://soundset.example.org/", [["Datasets"]]),  # not a repository link
+    ]
+    assert all(e.kind == KIND_PAPER for e in shapes.entries if e.sections == [["Papers"]])
+
+
 # --- problems and bad input -------------------------------------------------------
 
 
@@ -367,7 +505,8 @@ def test_missing_file_raises_input_error(tmp_path):
 
 
 _MD_BITS = ["# ", "## ", "- ", "| a | b |\n|---|---|\n| ", "[", "]", "(", ")", "](http://x.org/a)", "![b](https://img.shields.io/x)",
-            "\\[KDD'24\\]", " by ", ", et al.", " and ", ",", ".", "<br>", "\n", "\n\n", "  ", "#a", "2019/06", "Ann Lee"]
+            "\\[KDD'24\\]", " by ", ", et al.", " and ", ",", ".", "<br>", "\n", "\n\n", "  ", "#a", "2019/06", "Ann Lee",
+            "**", "[[paper](http://x.org/p)]", '<a href="http://x.org/h">', "</a>", "\n  - ", "(CVPR'19)", "“", "Paper: "]
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
@@ -380,3 +519,10 @@ def test_parse_never_crashes_and_lines_are_in_range(parts):
         assert e.title and e.lines == sorted(e.lines)
         assert all(1 <= line <= n_lines for line in e.lines)
     assert all(1 <= p.line <= n_lines for p in r.problems)
+
+
+def test_crlf_and_lone_cr_line_endings_give_the_same_line_numbers():
+    lf = "# L\n\n## Papers\n- [A paper title](https://arxiv.org/abs/2006.06762) by A B, arxiv 2020\n"
+    for eol in ("\r\n", "\r"):
+        got = parse_text(lf.replace("\n", eol)).entries
+        assert [(e.title, e.lines) for e in got] == [("A paper title", [4])]
