@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import matching
 from .errors import SourceUnavailable
-from .resolve import SourceHealth, Work, distrust
+from .resolve import SourceHealth, Work, distrust, s2_id_field
 
 # which identifier each source looks works up by
 _NEEDS = {
@@ -47,14 +47,7 @@ def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None)
                 if rec is None:
                     continue
                 agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
-                if not agrees:
-                    if name == "s2":
-                        work.warnings.append(
-                            f"s2 record for {_id_text(work)} has title {rec.title!r} "
-                            f"(score {score:.0f} against the listed title); ignored"
-                        )
-                    else:
-                        distrust(work, name, rec, score)
+                if not agrees and distrust(work, name, _id_field(name, work), rec, score):
                     continue
                 work.records.append(rec)
                 work.matched = work.matched or "id"
@@ -62,10 +55,8 @@ def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None)
             progress(name)
 
 
-def _id_text(work: Work) -> str:
-    ids = work.ids
-    if ids.doi:
-        return f"doi:{ids.doi}"
-    if ids.arxiv:
-        return f"arXiv:{ids.arxiv}"
-    return "the work"
+def _id_field(source: str, work: Work) -> str:
+    """Which of the work's identifiers ``source`` was asked by."""
+    if source == "s2":
+        return s2_id_field(work.ids)
+    return "arxiv" if source == "arxiv" else "doi"

@@ -118,20 +118,8 @@ def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
         if rec is None:
             continue
         agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
-        if not agrees:
-            bad = [f"{k}:{getattr(work.ids, k)}" for k in ("doi", "arxiv", "s2") if getattr(work.ids, k)]
-            if work.pinned:
-                work.warnings.append(
-                    f"pinned identifier points to {rec.title!r} (title score {score:.0f}); kept because pinned"
-                )
-            else:
-                work.warnings.append(
-                    f"identifier {', '.join(bad)} (from the {', '.join(sorted(set(work.id_origin.values())))}) "
-                    f"points to {rec.title!r}, not the listed title (score {score:.0f}); not trusted"
-                )
-                work.ids = Ids()
-                work.id_origin = {}
-                continue
+        if not agrees and distrust(work, "s2", s2_id_field(work.ids), rec, score):
+            continue
         if is_rejected(work, rec.ids):
             work.warnings.append(f"s2 record {rec.ids.s2} is rejected by an override")
             continue
@@ -140,16 +128,21 @@ def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
         _adopt_ids(work, rec)
 
 
-def distrust(work: Work, name: str, rec: SourceRecord, score: float) -> None:
+def s2_id_field(ids: Ids) -> str:
+    """The identifier S2 is asked by (the adapter's order)."""
+    return next(f for f in ("doi", "arxiv", "corpus_id", "s2") if getattr(ids, f) is not None)
+
+
+def distrust(work: Work, name: str, id_field: str, rec: SourceRecord, score: float) -> bool:
     """A record fetched by one of the work's identifiers has another title:
-    report it, and drop that identifier unless an override pinned it."""
-    id_field = "arxiv" if name == "arxiv" else "doi"
+    report it and drop that identifier (True), unless an override pinned it
+    (False: kept, with a warning)."""
     value = getattr(work.ids, id_field)
     if id_field in work.pinned:
         work.warnings.append(
             f"pinned {id_field} {value} points to {rec.title!r} in {name} (title score {score:.0f}); kept because pinned"
         )
-        return
+        return False
     origin = work.id_origin.get(id_field, "list")
     work.warnings.append(
         f"{id_field} {value} (from the {origin}) points to {rec.title!r} in {name}, "
@@ -159,6 +152,7 @@ def distrust(work: Work, name: str, rec: SourceRecord, score: float) -> None:
     if id_field == "arxiv":
         work.ids.arxiv_version = None
     work.id_origin.pop(id_field, None)
+    return True
 
 
 def verify_unconfirmed(works: list[Work], sources: dict, health: SourceHealth) -> None:
@@ -181,8 +175,7 @@ def verify_unconfirmed(works: list[Work], sources: dict, health: SourceHealth) -
             if rec is None:
                 continue
             agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
-            if not agrees:
-                distrust(work, name, rec, score)
+            if not agrees and distrust(work, name, id_field, rec, score):
                 continue
             work.records.append(rec)
             work.matched = work.matched or "id"
