@@ -166,7 +166,6 @@ def _cmd_run(args) -> int:
         exports=args.exports,
         overrides=args.overrides,
         offline=args.offline,
-        strict=args.strict,
         max_age=max_age,
     )
     err = Console(stderr=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from . import matching
 from .errors import SourceUnavailable
-from .models import Candidate, Ids, ListEntry, Person, SourceRecord
+from .models import Candidate, Ids, ListEntry, SourceRecord
 
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
 
@@ -280,5 +280,3 @@ def resolve(works: list[Work], sources: dict, health: SourceHealth, progress=Non
     verify_unconfirmed(works, sources, health)
     search_titles(works, sources, health, progress)
 
-
-__all__ = ["Work", "SourceHealth", "resolve", "explain", "is_rejected", "Person"]

@@ -20,6 +20,7 @@ from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
 from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
 from .parse import parse_file
+from .reader import write_reader_outputs
 from .resolve import SourceHealth, Work, explain, resolve
 from .fetch import FETCH_ORDER, fetch
 
@@ -34,12 +35,10 @@ class RunOptions:
     exports: Path = Path("exports")
     overrides: Path = Path("data/overrides.toml")
     offline: bool = False
-    strict: bool = False
     # None: look up every paper (the HTTP cache still answers what it has);
     # a timedelta: only entries fetched longer ago than that, new or changed
     max_age: timedelta | None = None
     now: datetime | None = None  # injectable clock for tests
-    reader_outputs: bool = True
 
 
 @dataclass
@@ -53,10 +52,6 @@ class RunResult:
     requests: dict[str, int]
     written: list[Path] = field(default_factory=list)
     report: object | None = None  # pipeline.changes.ChangeReport
-
-    @property
-    def unreachable(self) -> bool:
-        return bool(self.failures)
 
 
 def identity(listed: ListEntry) -> str:
@@ -196,10 +191,7 @@ def run_pipeline(
     fsutil.remove_stale_temps(opts.enriched.parent, [opts.enriched.name, state.state_path(opts.enriched).name])
     fsutil.remove_stale_temps(opts.exports, EXPORT_NAMES)
     written = export.write_exports(entries, opts.enriched, opts.exports)
-    if opts.reader_outputs:
-        from .reader import write_reader_outputs
-
-        written += write_reader_outputs(entries, opts.exports)
+    written += write_reader_outputs(entries, opts.exports)
     if works:
         state.save_state(opts.enriched, fetched_at)
 
