@@ -51,8 +51,20 @@ def fetch(works: list[Work], sources: dict, health: SourceHealth, progress=None)
                     continue
                 work.records.append(rec)
                 work.matched = work.matched or "id"
+                _adopt_secondary_ids(work, rec)
         if progress:
             progress(name)
+
+
+def _adopt_secondary_ids(work: Work, rec) -> None:
+    """Record the source's own ids (OpenAlex W-id, S2 ids, DBLP key).  DOIs
+    and arXiv ids are not taken here: they come only from resolve, where
+    they are checked before they are trusted."""
+    for name in ("openalex", "s2", "corpus_id", "dblp"):
+        value = getattr(rec.ids, name)
+        if value is not None and getattr(work.ids, name) is None:
+            setattr(work.ids, name, value)
+            work.id_origin.setdefault(name, rec.source)
 
 
 def _id_field(source: str, work: Work) -> str:

@@ -178,3 +178,11 @@ def test_paper_no_source_knows_stays_unresolved_with_reason(project, server, wor
     assert e["title"] == rammer and e["provenance"]["title"] == "list"  # the list's data, never a guess
     bib = (project / "exports" / "references.bib").read_text()
     assert "ma2020rammer" in bib
+
+
+def test_source_ids_are_recorded_with_their_provenance(project, server, world):
+    assert main(["run"]) == 0
+    taso = entries(project)["TASO: The Tensor Algebra SuperOptimizer for Deep Learning"]
+    truth = world.find("10.1145/3341301.3359630")
+    assert taso["ids"]["openalex"] == truth.openalex_id and taso["provenance"]["ids.openalex"] == "openalex"
+    assert taso["ids"]["s2"] == truth.s2_id and taso["provenance"]["ids.s2"] == "s2"
