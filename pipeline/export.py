@@ -66,7 +66,7 @@ BIB_HEADER = (
 
 # Fixed order of BibTeX fields within an entry.
 FIELD_ORDER = (
-    "author", "title", "booktitle", "journal", "year", "volume", "number", "pages",
+    "key", "author", "title", "booktitle", "journal", "year", "volume", "number", "pages",
     "publisher", "howpublished", "eprint", "archiveprefix", "doi", "url", "note", "abstract",
 )
 
@@ -125,6 +125,8 @@ def bibtex_fields(entry: Entry) -> tuple[str, dict[str, str]]:
         if _has_only_et_al(entry):
             names.append("others")
         f["author"] = " and ".join(names)
+    else:  # BibTeX styles sort by author, else by ``key``: give them one
+        f["key"] = escape(entry.title)
     f["title"] = escape_protected(entry.title)
     venue = escape_protected(entry.venue) if entry.venue else None
     if entry.year is not None:
