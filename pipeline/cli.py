@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the parsed entries as JSON")
 
     p = sub.add_parser("export", help="rewrite every export from data/enriched.json (no network)")
-    _common(p, inputs=False)
+    _common(p)
 
     p = sub.add_parser("serve", help="serve the exports directory on 127.0.0.1 for preview")
     p.add_argument("--exports", type=Path, default=Path("exports"), help="directory to serve (default: %(default)s)")
@@ -141,11 +141,15 @@ def _cmd_export(args) -> int:
     from . import export
     from .reader import write_reader_outputs
 
+    from .parse import parse_file
+    from .reader import DEFAULT_TITLE
+
     entries = export.load_enriched(args.enriched)
     if not entries:
         raise InputError(args.enriched, "no entries to export (run `python -m pipeline run` first)")
+    title = parse_file(args.input).title if args.input.exists() else None  # the page title only
     export.write_exports(entries, args.enriched, args.exports)
-    write_reader_outputs(entries, args.exports)
+    write_reader_outputs(entries, args.exports, title=title or DEFAULT_TITLE)
     print(f"exported {len(entries)} entries to {args.exports}/")
     return 0
 

@@ -82,6 +82,7 @@ class ListEntry:
 class ParseResult:
     entries: list[ListEntry]
     problems: list[ParseProblem] = field(default_factory=list)
+    title: str | None = None  # the document's H1 ("Awesome EdgeAI Inference")
 
 
 @dataclass

@@ -533,6 +533,7 @@ class _Ctx:
     problems: list[ParseProblem] = field(default_factory=list)
     by_url: dict[str, ListEntry] = field(default_factory=dict)
     by_title: dict[str, ListEntry] = field(default_factory=dict)
+    title: str | None = None
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(ParseProblem(line=line, message=message))
@@ -858,6 +859,7 @@ class _Walker:
         text = _squash(text)
         if level == 1 and not self.title_seen and not self.headings:
             self.title_seen = True
+            self.ctx.title = text or None
             return
         self.title_seen = True
         while self.headings and self.headings[-1][0] >= level:
@@ -972,7 +974,7 @@ def parse_text(text: str, path: str = "<string>") -> ParseResult:
     walker = _Walker(ctx)
     walker.walk(SyntaxTreeNode(_MD.parse(text)))
     walker.flush()
-    return ParseResult(entries=ctx.entries, problems=ctx.problems)
+    return ParseResult(entries=ctx.entries, problems=ctx.problems, title=ctx.title)
 
 
 def parse_file(path: str | Path) -> ParseResult:

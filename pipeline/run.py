@@ -20,7 +20,7 @@ from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
 from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
 from .parse import parse_file
-from .reader import write_reader_outputs
+from .reader import DEFAULT_TITLE, write_reader_outputs
 from .resolve import SourceHealth, Work, explain, resolve
 from .fetch import FETCH_ORDER, fetch
 
@@ -191,7 +191,7 @@ def run_pipeline(
     fsutil.remove_stale_temps(opts.enriched.parent, [opts.enriched.name, state.state_path(opts.enriched).name])
     fsutil.remove_stale_temps(opts.exports, EXPORT_NAMES)
     written = export.write_exports(entries, opts.enriched, opts.exports)
-    written += write_reader_outputs(entries, opts.exports)
+    written += write_reader_outputs(entries, opts.exports, title=parsed.title or DEFAULT_TITLE)
     if works:
         state.save_state(opts.enriched, fetched_at)
 

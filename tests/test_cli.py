@@ -141,3 +141,9 @@ def test_serve_command_serves_exports_on_loopback(workdir):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_reader_pages_carry_the_lists_title(workdir):
+    assert run_cli("run", "--offline", cwd=workdir).returncode == 0
+    assert (workdir / "exports" / "README.md").read_text().startswith("# Awesome EdgeAI Inference\n")
+    assert "<title>Awesome EdgeAI Inference</title>" in (workdir / "exports" / "index.html").read_text()
