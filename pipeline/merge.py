@@ -223,7 +223,7 @@ def merge_entry(
     if previous is not None:
         for f in dataclasses.fields(Ids):
             if getattr(ids, f.name) is None and getattr(previous.ids, f.name) is not None:
-                if work is not None and f"{f.name}" in ("doi", "arxiv", "s2") and _dropped(work, previous.ids, f.name):
+                if work is not None and f.name in ("doi", "arxiv", "s2") and _dropped(work, previous.ids, f.name):
                     continue
                 setattr(ids, f.name, getattr(previous.ids, f.name))
                 origin[f.name] = prev_prov.get(f"ids.{f.name}", "previous")
@@ -248,10 +248,8 @@ def merge_entry(
         entry.status = copy.deepcopy(previous.status) if previous else Status(
             resolved=False, reason="offline: not looked up" if offline else "not looked up"
         )
-        if previous is not None:
-            entry.status.warnings = [w for w in entry.status.warnings]
     else:
-        resolved = bool(records) or (previous is not None and previous.status.resolved and bool(work and _lost_only_to_failure(work)))
+        resolved = bool(records) or (previous is not None and previous.status.resolved and work.lost_to_failure)
         entry.status = Status(
             resolved=bool(resolved),
             reason=None if resolved else work.reason,
@@ -268,10 +266,6 @@ def _dropped(work: Work, prev_ids: Ids, name: str) -> bool:
     """True when this run rejected or distrusted the previous identifier."""
     value = getattr(prev_ids, name)
     return f"{name}:{value}" in work.rejected
-
-
-def _lost_only_to_failure(work: Work) -> bool:
-    return bool(work.reason and work.reason.startswith("sources unavailable"))
 
 
 def list_disagreements(listed: ListEntry, entry: Entry, prov: dict[str, str]) -> list[str]:

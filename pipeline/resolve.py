@@ -53,6 +53,7 @@ class Work:
     reason: str | None = None
     matched: str | None = None  # how the work was found: "id", "search:s2", "search:dblp"
     asked: set[str] = field(default_factory=set)  # sources already asked by identifier this run
+    lost_to_failure: bool = False  # unresolved only because sources were down
 
 
 @dataclass
@@ -98,13 +99,14 @@ def _adopt_ids(work: Work, record: SourceRecord) -> None:
             work.id_origin.setdefault(name, record.source)
 
 
-def _lookupable(ids: Ids) -> bool:
+def lookupable(ids: Ids) -> bool:
+    """Can the work be looked up by identifier (rather than by title)?"""
     return bool(ids.doi or ids.arxiv or ids.s2 or ids.corpus_id)
 
 
 def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
     """Step 2: one S2 batch for every work with an identifier."""
-    todo = [w for w in works if _lookupable(w.ids)]
+    todo = [w for w in works if lookupable(w.ids)]
     if not todo or s2 is None or not health.ok("s2"):
         return
     try:
@@ -225,7 +227,7 @@ def _try_hits(work: Work, hits: list[SourceRecord]) -> SourceRecord | None:
 
 def search_titles(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
     """Step 3: title search for works with nothing to look up by."""
-    todo = [w for w in works if not w.records and not _lookupable(w.ids)]
+    todo = [w for w in works if not w.records and not lookupable(w.ids)]
     for work in todo:
         for name in SEARCH_ORDER:
             src = sources.get(name)
@@ -262,9 +264,10 @@ def explain(work: Work, health: SourceHealth, offline: bool) -> None:
             f"title score {best.score:.0f}); rule: title >= {matching.SEARCH_TITLE_THRESHOLD:.0f} "
             "and (year within 1 or first author matches)"
         )
-    elif _lookupable(work.ids) and down:
+    elif lookupable(work.ids) and down:
         work.reason = f"sources unavailable ({', '.join(down)})"
-    elif _lookupable(work.ids):
+        work.lost_to_failure = True
+    elif lookupable(work.ids):
         work.reason = "identifier not known to Semantic Scholar"
     elif down:
         work.reason = f"no identifier in the URL and title search unavailable ({', '.join(down)})"

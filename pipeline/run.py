@@ -21,7 +21,7 @@ from .merge import merge_entry
 from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
 from .parse import parse_file
 from .reader import DEFAULT_TITLE, write_reader_outputs
-from .resolve import SourceHealth, Work, explain, resolve
+from .resolve import SourceHealth, Work, explain, lookupable, resolve
 from .fetch import FETCH_ORDER, fetch
 
 DEFAULT_MAX_AGE = timedelta(days=7)
@@ -87,16 +87,6 @@ def _load_overrides(path: Path):
     return load_overrides(path)
 
 
-def _override_for(overrides, key: str):
-    """An override table matches the entry's key, or the key it renames to."""
-    if overrides is None:
-        return None
-    for ov in overrides.entries.values():
-        if key in (ov.match_key, ov.key):
-            return ov
-    return None
-
-
 def make_sources(settings: Settings, http) -> dict:
     from .sources.arxiv import ArxivSource
     from .sources.crossref import CrossrefSource
@@ -130,11 +120,11 @@ def run_pipeline(
         for e in listed
     ]
     auto_keys = keys.assign_keys(items, reserved)
-    entry_keys: list[str] = []
-    for e in listed:
-        k = auto_keys[identity(e)]
-        ov = _override_for(overrides, k)
-        entry_keys.append(ov.key if ov is not None and ov.key else k)
+    entry_ovs = [overrides.get(auto_keys[identity(e)]) for e in listed]
+    entry_keys = [
+        ov.key if ov is not None and ov.key else auto_keys[identity(e)] for e, ov in zip(listed, entry_ovs)
+    ]
+    url_ids = [ids_from_url(e.url) if e.url else Ids() for e in listed]
 
     # which entries to look up
     works: dict[int, Work] = {}
@@ -143,13 +133,12 @@ def run_pipeline(
             if e.kind == KIND_SOFTWARE:
                 continue
             prev = prev_of.get(i)
-            ov = _override_for(overrides, entry_keys[i])
             if opts.max_age is not None and prev is not None and not _list_changed(e, prev) \
                     and not state.is_stale(fetched_at.get(prev.key), opts.max_age, now):
                 continue
             # a full run starts from the list alone (so a warm re-run repeats the
             # same, cached requests); a refresh starts from the verified ids
-            works[i] = _new_work(e, prev if opts.max_age is not None else None, ov)
+            works[i] = _new_work(e, url_ids[i], prev if opts.max_age is not None else None, entry_ovs[i])
 
     health = SourceHealth()
     http = None
@@ -160,7 +149,7 @@ def run_pipeline(
         http = Http(settings, cache_ttl=ttl)
         sources = make_sources(settings, http)
         todo = list(works.values())
-        n_search = sum(1 for w in todo if not (w.ids.doi or w.ids.arxiv or w.ids.s2 or w.ids.corpus_id))
+        n_search = sum(1 for w in todo if not lookupable(w.ids))
         with _progress(progress_factory, len(todo), n_search) as tick:
             resolve(todo, sources, health, progress=lambda: tick("search"))
             fetch(todo, sources, health, progress=lambda name: tick(name))
@@ -170,11 +159,9 @@ def run_pipeline(
     entries: list[Entry] = []
     for i, e in enumerate(listed):
         prev = prev_of.get(i)
-        url_ids = ids_from_url(e.url) if e.url else None
-        ent = merge_entry(entry_keys[i], e, works.get(i), prev, today, offline=opts.offline, list_ids=url_ids)
-        ov = _override_for(overrides, entry_keys[i])
-        if ov is not None:
-            ent = _apply_override(ent, ov, prev)
+        ent = merge_entry(entry_keys[i], e, works.get(i), prev, today, offline=opts.offline, list_ids=url_ids[i])
+        if entry_ovs[i] is not None:
+            ent = _apply_override(ent, entry_ovs[i], prev)
         entries.append(ent)
         w = works.get(i)
         if w is not None and w.records:
@@ -209,8 +196,8 @@ def run_pipeline(
     return result
 
 
-def _new_work(e: ListEntry, prev: Entry | None, ov) -> Work:
-    ids = ids_from_url(e.url) if e.url else Ids()
+def _new_work(e: ListEntry, url_ids: Ids, prev: Entry | None, ov) -> Work:
+    ids = copy.deepcopy(url_ids)
     origin = {k: "list" for k, v in ids.__dict__.items() if v is not None}
     rejected: set[str] = set()
     pinned: set[str] = set()

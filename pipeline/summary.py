@@ -50,19 +50,10 @@ def write_change_report(result, opts, refresh: bool) -> None:
     today = (opts.now or datetime.now(timezone.utc)).date().isoformat()
     report = compute_changes(result.previous, result.entries, result.requests, today)
     result.report = report
-    if _has_changes(report):
+    if report.has_changes:
         atomic_write_text(opts.exports / "CHANGES.md", render_markdown(report))
     if refresh:
         atomic_write_text(opts.exports / "COMMIT_MSG.txt", commit_message(report) + "\n")
-
-
-def _has_changes(report) -> bool:
-    flag = getattr(report, "has_changes", None)
-    if callable(flag):
-        return bool(flag())
-    if flag is not None:
-        return bool(flag)
-    return True
 
 
 def print_summary(result, opts, console: Console) -> None:

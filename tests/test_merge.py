@@ -81,8 +81,14 @@ def test_abstract_falls_back_to_arxiv_then_openalex():
 def test_failed_source_never_replaces_known_value_with_null():
     first = merge_entry("jia2019taso", listed(), work_with(s2_rec(), crossref_rec()), None, TODAY)
     # next run: every source failed, nothing was found
+    from pipeline.errors import SourceUnavailable
+    from pipeline.resolve import SourceHealth, explain
+
     failed = work_with()
-    failed.reason = "sources unavailable (crossref, s2)"
+    health = SourceHealth()
+    for name in ("crossref", "s2"):
+        health.fail(SourceUnavailable(name, "HTTP 503"))
+    explain(failed, health, offline=False)  # as resolve reports it
     again = merge_entry("jia2019taso", listed(), failed, first, "2026-12-01")
     for name in ("title", "authors", "year", "venue", "abstract", "pages", "publisher", "pdf_url"):
         assert getattr(again, name) == getattr(first, name), name
