@@ -1,7 +1,8 @@
 """Text -> BibTeX field values that BibTeX, biber and pandoc all read back
 as the same text.
 
-Escaping uses pylatexenc's encoder with a conservative rule set
+Escaping is one ``str.translate`` pass (linear in the text's length) over a
+conservative table built from pylatexenc's built-in Unicode -> LaTeX forms
 (https://pylatexenc.readthedocs.io/en/latest/latexencode/):
 
 * the ASCII characters special to LaTeX/BibTeX (table :data:`SPECIALS`);
@@ -25,24 +26,23 @@ Choices that are not obvious (each checked against bibtex, biber and pandoc in
 * Whitespace runs (newlines, tabs) collapse to one space: a blank line would
   be a paragraph break (``\\par``) inside a field.
 
-Capitals: ``escape(text, protect=True)`` wraps the core of every word that has an uppercase
-letter after its first character ("TASO", "GPU", "SuperOptimizer", "μNAS",
-"3D") in braces, so styles that lowercase titles cannot touch it
-(https://www.bibtex.org/SpecialSymbols/ , btxdoc section 4).
+Capitals: ``escape(text, protect=True)`` wraps every run of letters and digits
+that has an uppercase letter after its first character ("TASO", "GPU",
+"SuperOptimizer", "μNAS", "3D") in braces, so styles that lowercase titles
+cannot touch it (https://www.bibtex.org/SpecialSymbols/ , btxdoc section 4).
+The parts of a hyphenated compound are judged one by one: "On-Device" is left
+alone (a sentence-case style gives "On-device"), "TinyML-Based" becomes
+"{TinyML}-Based".
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 import urllib.parse
 
-from pylatexenc.latexencode import (
-    RULE_DICT,
-    UnicodeToLatexConversionRule,
-    UnicodeToLatexEncoder,
-    get_builtin_uni2latex_dict,
-)
+from pylatexenc.latexencode import get_builtin_uni2latex_dict
 
 SPECIALS = {
     "\\": r"{\textbackslash}",
@@ -77,16 +77,17 @@ def _letter_rules() -> dict[int, str]:
 # Braces without a partner in the input (BibTeX would count \{ as a brace).
 UNMATCHED = {"{": r"{$\lbrace$}", "}": r"{$\rbrace$}"}
 
-_ENCODER = UnicodeToLatexEncoder(
-    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, {ord(k): v for k, v in SPECIALS.items()} | _letter_rules())],
-    replacement_latex_protection="none",
-    unknown_char_policy="keep",
-    unknown_char_warning=False,
-)
+# Every character with a LaTeX form, one table for str.translate: one pass over the
+# text, linear in its length (pylatexenc's encoder with RULE_DICT does the same
+# per-character look-up, but in Python and once per call).
+_TABLE: dict[int, str] = _letter_rules() | {ord(k): v for k, v in SPECIALS.items()}
 
 _WS = re.compile(r"\s+")
-# A word's core: from its first to its last letter or digit.
-_CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
+# Units of capital protection: runs of letters and digits.  A hyphenated
+# compound is several units ("On-Device" -> "On", "Device": nothing to protect;
+# "TinyML-based" -> "{TinyML}-based"), so a style that lowercases titles still
+# gives "On-device" where it should.
+_UNIT = re.compile(r"[^\W_]+")
 
 
 def clean_space(text: str) -> str:
@@ -98,6 +99,8 @@ def unmatched_braces(text: str) -> set[int]:
     """Positions of ``{`` / ``}`` that have no partner (stack matching)."""
     stack: list[int] = []
     lonely: set[int] = set()
+    if "{" not in text and "}" not in text:
+        return lonely
     for i, c in enumerate(text):
         if c == "{":
             stack.append(i)
@@ -115,33 +118,42 @@ def needs_protection(word: str) -> bool:
     return any(c.isupper() for c in word[1:])
 
 
-def _encode_span(text: str, start: int, end: int, lonely: set[int]) -> str:
+def _encode(text: str, start: int, end: int, lonely: list[int]) -> str:
+    """``text[start:end]`` encoded; ``lonely`` (sorted) are the positions of
+    braces without a partner.  Letters and digits never are braces, so only
+    the gaps between protection units can hold one."""
+    if not lonely:
+        return text[start:end].translate(_TABLE)
     out, run = [], start
-    for i in range(start, end):
-        if i in lonely:
-            out.append(_ENCODER.unicode_to_latex(text[run:i]) + UNMATCHED[text[i]])
-            run = i + 1
-    out.append(_ENCODER.unicode_to_latex(text[run:end]))
+    i = bisect.bisect_left(lonely, start)
+    while i < len(lonely) and lonely[i] < end:
+        pos = lonely[i]
+        out.append(text[run:pos].translate(_TABLE) + UNMATCHED[text[pos]])
+        run = pos + 1
+        i += 1
+    out.append(text[run:end].translate(_TABLE))
     return "".join(out)
 
 
 def escape(text: str, *, protect: bool = False) -> str:
     """LaTeX-encode ``text`` for a braced BibTeX value; the result is always
-    brace-balanced.  ``protect=True`` also braces each word's core (letters
-    and digits, leading/trailing punctuation left outside, so "{TASO}:" keeps
-    BibTeX's "capital after colon" rule) when :func:`needs_protection`."""
+    brace-balanced.  ``protect=True`` also braces each run of letters and
+    digits that :func:`needs_protection` (punctuation left outside, so
+    "{TASO}:" keeps BibTeX's "capital after colon" rule).  One pass, linear in
+    the length of ``text``."""
     text = clean_space(text)
-    lonely = unmatched_braces(text)
+    lonely = sorted(unmatched_braces(text))
+    if not protect:
+        return _encode(text, 0, len(text), lonely)
     out, pos = [], 0
-    for m in re.finditer(r"\S+", text):
-        out.append(text[pos:m.start()])
-        lead, core, trail = _CORE.match(m.group()).groups()
-        a, b = m.start() + len(lead), m.start() + len(lead) + len(core)
-        enc = _encode_span(text, a, b, lonely)
-        if protect and needs_protection(core):
-            enc = "{" + enc + "}"
-        out.append(_encode_span(text, m.start(), a, lonely) + enc + _encode_span(text, b, m.end(), lonely))
-        pos = m.end()
+    for m in _UNIT.finditer(text):
+        a, b = m.span()
+        if not needs_protection(m.group()):
+            continue
+        out.append(_encode(text, pos, a, lonely))
+        out.append("{" + text[a:b].translate(_TABLE) + "}")
+        pos = b
+    out.append(_encode(text, pos, len(text), lonely))
     return "".join(out)
 
 

@@ -1,0 +1,114 @@
+"""A SYNTHETIC awesome list of any size, in the seed list's layout, for benchmarks.
+
+:func:`generate_list` returns Markdown shaped like ``data/raw.md``: an H1, an
+"Open Source Projects" section, then ``## Papers`` with ``###`` sections of
+bullets ::
+
+    - [Title](url) by Family, Given, et al., VENUE YEAR
+    - [Title](url) by Given Family et al., VENUE YEAR
+    - [Title](url) by Family, Given, and Given Family., VENUE YEAR
+
+The links are of the kinds the seed list has (arXiv abs/pdf, ACM
+``/doi/{abs,pdf}/``, doi.org, USENIX, IEEE Xplore, MLSys/NeurIPS hashes, CVF)
+and the titles carry what the exports must handle: acronyms, inner capitals,
+hyphenated compounds, non-ASCII letters, LaTeX specials.  Every title is
+unique.  The output depends only on ``n`` and ``seed`` (``random.Random``),
+so benchmarks and the parser's speed goal can regenerate the same list.
+
+These are not real papers.  Run ``python bench/generate.py 10000 > list.md``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+
+_ADJ = ("Efficient", "Scalable", "Adaptive", "Robust", "Low-Latency", "Energy-Aware", "On-Device", "Sparse",
+        "Federated", "Heterogeneous", "Real-Time", "Quantized", "Elastic", "Collaborative", "Secure")
+_NOUN = ("Inference", "Scheduling", "Compilation", "Partitioning", "Offloading", "Pruning", "Caching",
+         "Batching", "Serving", "Distillation", "Search", "Placement", "Profiling", "Tuning")
+_OBJ = ("DNNs", "GPU Clusters", "Edge Devices", "Mobile SoCs", "TinyML", "Transformers", "CNN Accelerators",
+        "Microcontrollers", "Vision Models", "LLMs", "Multi-Tenant Servers", "FPGAs", "IoT Networks")
+_NAMES = ("TASO", "Horus", "μNAS", "PipeSwitch", "EdgeBERT", "NeuroFlux", "SuperNet", "Ansor", "Nimble",
+          "CoDL", "Band", "REEF", "Clockwork", "DeepThings", "Ekya", "SPINN", "AStitch", "Bolt")
+_GIVEN = ("Zhihao", "Łukasz", "Edgar", "Mingcong", "Saeejith", "Ana", "José", "Yiping", "Fuxun", "Manni",
+          "Chao", "Nicholas D.", "Renée", "Søren", "Wei", "Priya", "Jürgen", "Chloé", "Olumide", "Hyun-Woo")
+_FAMILY = ("Jia", "Dudziak", "Liberis", "Han", "Nair", "García", "Müller", "Kang", "Yu", "Wang", "Chen",
+           "Lane", "O'Brien", "Nguyen", "Zhang", "Kowalski", "van der Berg", "Smith", "Ødegård", "Park")
+_CONFS = ("SOSP", "OSDI", "MobiCom", "ASPLOS", "PPoPP", "SenSys", "MLSys", "NeurIPS", "CVPR", "ATC", "EuroSys",
+          "MobiSys", "DAC", "ICML", "ISCA", "MICRO", "NSDI", "ICLR")
+_JOURNALS = ("IEEE TPDS", "IEEE TC", "ACM TECS", "IEEE TMC", "JSA")
+_SECTIONS = ("Survey", "DNN Compiler", "Edge-Cloud Collaborative Inference", "Concurrent DNN Inference",
+             "Heterogeneous Platforms", "Latency Predictor", "TinyML", "Multi-modality Inference",
+             "Sparse Inference", "Others")
+
+
+def _title(rng: random.Random, i: int) -> str:
+    name = rng.choice(_NAMES)
+    core = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} for {rng.choice(_OBJ)}"
+    extra = rng.random()
+    if extra < 0.05:
+        core += " with 100% Accuracy & <1 ms Latency"
+    elif extra < 0.1:
+        core += " under $5 Budgets"
+    return f"{name}-{i}: {core}"
+
+
+def _url(rng: random.Random, i: int, year: int, venue: str) -> str:
+    kind = rng.random()
+    if kind < 0.25:
+        return f"https://arxiv.org/{rng.choice(('abs', 'pdf'))}/{year % 100:02d}{rng.randint(1, 12):02d}.{i % 100000:05d}"
+    if kind < 0.5:
+        return f"https://dl.acm.org/doi/{rng.choice(('abs/', 'pdf/', ''))}10.1145/{3000000 + i}.{3100000 + i}"
+    if kind < 0.6:
+        return f"https://doi.org/10.1109/TPDS.{year}.{7000000 + i}"
+    if kind < 0.7:
+        slug = "".join(c for c in venue.lower() if c.isalnum())
+        return f"https://www.usenix.org/system/files/{slug}{year % 100:02d}-p{i}.pdf"
+    if kind < 0.8:
+        return f"https://ieeexplore.ieee.org/document/{9000000 + i}"
+    if kind < 0.9:
+        return f"https://proceedings.mlsys.org/paper/{year}/hash/{rng.getrandbits(128):032x}-Abstract.html"
+    return f"https://openaccess.thecvf.com/content/CVPR{year}W/EVW/papers/P{i}_CVPRW_{year}_paper.pdf"
+
+
+def _authors(rng: random.Random) -> str:
+    people = [(rng.choice(_GIVEN), rng.choice(_FAMILY)) for _ in range(rng.randint(1, 3))]
+    style = rng.random()
+    (g1, f1) = people[0]
+    if style < 0.6:
+        return f"{f1}, {g1}, et al."
+    if style < 0.8:
+        return f"{g1} {f1} et al."
+    if len(people) == 1:
+        return f"{f1}, {g1}."
+    rest = ", ".join(f"{g} {f}" for g, f in people[1:-1])
+    last = f"{people[-1][0]} {people[-1][1]}"
+    return f"{f1}, {g1}, {rest + ', ' if rest else ''}and {last}."
+
+
+def generate_list(n: int, seed: int = 0, per_section: int = 50) -> str:
+    """``n`` paper bullets (plus two software projects) as Markdown; same
+    ``n`` and ``seed``, same text."""
+    rng = random.Random(seed)
+    out = [
+        "# Awesome Synthetic Inference Papers",
+        f"A SYNTHETIC list of {n} papers generated by bench/generate.py (not real papers).",
+        "",
+        "## Open Source Projects",
+        "- [TVM](https://tvm.apache.org/)",
+        "- [KubeEdge](https://github.com/kubeedge/kubeedge)",
+        "",
+        "## Papers",
+    ]
+    for i in range(n):
+        if i % per_section == 0:
+            out += ["", f"### {_SECTIONS[(i // per_section) % len(_SECTIONS)]} {i // per_section + 1}"]
+        year = rng.randint(2015, 2024)
+        venue = "arxiv" if rng.random() < 0.2 else rng.choice(_CONFS + _JOURNALS)
+        out.append(f"- [{_title(rng, i)}]({_url(rng, i, year, venue)}) by {_authors(rng)}, {venue} {year}")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(generate_list(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000))
