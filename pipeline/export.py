@@ -34,6 +34,7 @@ manual section 2.2, CSL-JSON schema (pipeline/schemas/csl-data.json).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -71,6 +72,7 @@ FIELD_ORDER = (
 )
 
 _DISPLAY_NAMES = {"archiveprefix": "archivePrefix"}
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.-]*")  # as enriched.schema.json's "key"
 
 
 def entry_type(entry: Entry) -> str:
@@ -179,9 +181,18 @@ def bibtex_entry(entry: Entry) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_bibtex(entries: list[Entry]) -> str:
-    """All entries in the order given, after :data:`BIB_HEADER`."""
-    return BIB_HEADER + "".join("\n" + bibtex_entry(e) for e in entries)
+def bibtex_entries(entries: list[Entry]) -> dict[str, str]:
+    """Each entry's BibTeX (:func:`bibtex_entry`) by key, rendered once for
+    references.bib and the page's "copy BibTeX" buttons alike."""
+    return {e.key: bibtex_entry(e) for e in entries}
+
+
+def render_bibtex(entries: list[Entry], rendered: dict[str, str] | None = None) -> str:
+    """All entries in the order given, after :data:`BIB_HEADER`; ``rendered``
+    (from :func:`bibtex_entries`) saves rendering them again."""
+    if rendered is None:
+        return BIB_HEADER + "".join("\n" + bibtex_entry(e) for e in entries)
+    return BIB_HEADER + "".join("\n" + rendered[e.key] for e in entries)
 
 
 # --- CSL-JSON ---------------------------------------------------------------
@@ -249,15 +260,75 @@ def _schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """:func:`dataclasses.asdict` for our models, without its deep copies:
+    dataclasses become dicts (field order kept), lists and tuples lists."""
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = (
+            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
+        )
+    if names:
+        return {n: _plain(getattr(value, n)) for n in names}
+    if cls is list or cls is tuple:
+        return [_plain(v) for v in value]
+    if cls is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """One entry as stored in enriched.json (the same dict as ``Entry.to_json``)."""
+    return _plain(entry)
+
+
 def enriched_document(entries: list[Entry]) -> dict[str, Any]:
     """The ``data/enriched.json`` document."""
-    return {"schema_version": SCHEMA_VERSION, "entries": [e.to_json() for e in entries]}
+    return {"schema_version": SCHEMA_VERSION, "entries": [entry_json(e) for e in entries]}
+
+
+def render_enriched(entries: list[Entry]) -> bytes:
+    """``fsutil.dumps_json(enriched_document(entries))`` as UTF-8, byte for
+    byte, but one entry at a time: the whole document is never in memory as
+    Python objects, nor as one JSON string (JSON strings hold no raw newline,
+    so indenting an entry's own text by one level is exact)."""
+    if not entries:
+        return fsutil.dumps_json(enriched_document([])).encode("utf-8")
+    parts = [b'{\n  "entries": [\n']
+    last = len(entries) - 1
+    for i, e in enumerate(entries):
+        text = json.dumps(entry_json(e), indent=2, sort_keys=True, ensure_ascii=False)
+        parts.append(("    " + text.replace("\n", "\n    ") + (",\n" if i < last else "\n")).encode("utf-8"))
+    parts.append(f'  ],\n  "schema_version": {json.dumps(SCHEMA_VERSION)}\n}}\n'.encode())
+    return b"".join(parts)
+
+
+def check_keys(entries: list[Entry], path: str | Path = "enriched.json") -> None:
+    """Raise :class:`InputError` naming ``path`` when two entries share a key
+    or a key does not match enriched.schema.json's pattern (overrides may set
+    keys).  The cheap part of :func:`validate_enriched`,
+    checked on every write."""
+    seen: set[str] = set()
+    for i, e in enumerate(entries):
+        if not _KEY.fullmatch(e.key):
+            raise InputError(path, f"entries/{i}/key: {e.key!r} is not a valid citation key")
+        if e.key in seen:
+            raise InputError(path, f"entries/{i}: duplicate key {e.key!r}")
+        seen.add(e.key)
 
 
 def validate_enriched(doc: Any, path: str | Path = "enriched.json") -> None:
     """Check ``doc`` against pipeline/schemas/enriched.schema.json (JSON
     Schema 2020-12, https://python-jsonschema.readthedocs.io/) and that keys
-    are unique; raise :class:`InputError` naming ``path`` and the place."""
+    are unique; raise :class:`InputError` naming ``path`` and the place.
+
+    The whole-document check is slow (seconds for 10,000 entries), so it runs
+    in the tests, on load when asked, and whenever a load fails; every write
+    checks the keys (:func:`check_keys`)."""
     validator = jsonschema.Draft202012Validator(_schema("enriched.schema.json"))
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
@@ -271,11 +342,14 @@ def validate_enriched(doc: Any, path: str | Path = "enriched.json") -> None:
         seen.add(e["key"])
 
 
-def load_enriched(path: str | Path) -> list[Entry]:
+def load_enriched(path: str | Path, *, validate: bool = False) -> list[Entry]:
     """Entries of a previous run; ``[]`` when the file does not exist.
 
     Raises :class:`InputError` (with the line for JSON syntax errors) when the
-    file is not UTF-8, not JSON, or does not match the schema."""
+    file is not UTF-8, not JSON, or not an enriched.json document.  The full
+    schema check runs when ``validate`` is true, and whenever the document
+    cannot be read into entries (to say exactly where it is wrong); the keys
+    are always checked."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -289,22 +363,29 @@ def load_enriched(path: str | Path) -> list[Entry]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
-    validate_enriched(doc, path)
-    return [Entry.from_json(e) for e in doc["entries"]]
+    del text
+    if validate or not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION:
+        validate_enriched(doc, path)
+    try:
+        entries = [Entry.from_json(e) for e in doc["entries"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        validate_enriched(doc, path)  # names the place; raises for any shape from_json cannot read
+        raise InputError(path, "does not match enriched.schema.json") from None
+    check_keys(entries, path)
+    return entries
 
 
 def write_exports(entries: list[Entry], enriched_path: str | Path, exports_dir: str | Path) -> list[Path]:
     """Write enriched.json, references.bib and references.csl.json
-    atomically; return their paths in that order.  The document is validated
-    first, so nothing is written for invalid entries (e.g. duplicate keys)."""
-    doc = enriched_document(entries)
-    validate_enriched(doc, enriched_path)
+    atomically; return their paths in that order.  The keys are checked
+    first (:func:`check_keys`), so nothing is written for duplicate keys."""
+    check_keys(entries, enriched_path)
     exports_dir = Path(exports_dir)
     outputs = [
-        (Path(enriched_path), fsutil.dumps_json(doc)),
-        (exports_dir / BIB_NAME, render_bibtex(entries)),
-        (exports_dir / CSL_NAME, render_csl(entries)),
+        (Path(enriched_path), render_enriched(entries)),
+        (exports_dir / BIB_NAME, render_bibtex(entries).encode("utf-8")),
+        (exports_dir / CSL_NAME, render_csl(entries).encode("utf-8")),
     ]
-    for path, text in outputs:
-        fsutil.atomic_write_text(path, text)
+    for path, data in outputs:
+        fsutil.atomic_write_bytes(path, data)
     return [p for p, _ in outputs]

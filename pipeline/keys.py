@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 
 from pipeline.models import Person
 
@@ -84,16 +83,13 @@ def base_key(authors: list[Person], year: int | None, title: str, *, software: b
     return f"{family or 'anon'}{year_part}{word}"
 
 
-def _suffixes() -> Iterable[str]:
-    """a, b, ..., z, aa, ab, ... (bijective base 26), without end."""
-    n = 1
-    while True:
-        s, k = "", n
-        while k:
-            k, r = divmod(k - 1, 26)
-            s = chr(ord("a") + r) + s
-        yield s
-        n += 1
+def _suffix(n: int) -> str:
+    """The n-th suffix (n >= 1): a, b, ..., z, aa, ab, ... (bijective base 26)."""
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(ord("a") + r) + s
+    return s
 
 
 def assign_keys(items: list[tuple[str, str]], reserved: dict[str, str]) -> dict[str, str]:
@@ -103,18 +99,26 @@ def assign_keys(items: list[tuple[str, str]], reserved: dict[str, str]) -> dict[
     keeps its key as is, and no new entry is given any reserved key (even of
     an identity no longer in ``items``).  New identities get ``base`` if it is
     free, else the first free of ``base+"a"``, ``base+"b"``, ... in list order.
+
+    Each base remembers the last suffix it handed out, so k entries sharing a
+    base cost O(k) in all, not O(k^2).
     """
     taken = set(reserved.values())
     result: dict[str, str] = {}
     for identity, base in items:
         if identity in reserved:
             result[identity] = reserved[identity]
+    next_suffix: dict[str, int] = {}
     for identity, base in items:
         if identity in result:
             continue
         key = base
         if key in taken:
-            key = next(base + s for s in _suffixes() if base + s not in taken)
+            n = next_suffix.get(base, 1)
+            while base + _suffix(n) in taken:
+                n += 1
+            key = base + _suffix(n)
+            next_suffix[base] = n + 1
         taken.add(key)
         result[identity] = key
     return result

@@ -310,6 +310,35 @@ def test_duplicate_keys_rejected(entries):
         validate_enriched(doc)
 
 
+def test_render_enriched_is_dumps_json_of_the_document_byte_for_byte(entries):
+    from pipeline import fsutil
+
+    for some in (entries, entries[:1], []):
+        assert export.render_enriched(some) == fsutil.dumps_json(enriched_document(some)).encode("utf-8")
+        assert [export.entry_json(e) for e in some] == [e.to_json() for e in some]
+
+
+def test_check_keys_on_write(tmp_path, entries):
+    bad = dataclasses.replace(syn.tvm(), key="has space")
+    with pytest.raises(InputError, match="entries/1/key: 'has space' is not a valid citation key"):
+        write_exports([syn.taso(), bad], tmp_path / "enriched.json", tmp_path)
+    assert not (tmp_path / "enriched.json").exists()
+
+
+def test_load_validates_the_schema_when_asked_or_when_unreadable(tmp_path, entries):
+    path = tmp_path / "enriched.json"
+    doc = json.loads(json.dumps(enriched_document(entries)))
+    doc["entries"][1]["year"] = "2021"  # readable into an Entry, but not schema-valid
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert load_enriched(path)[1].year == "2021"  # the fast path trusts the shape
+    with pytest.raises(InputError, match="entries/1/year"):
+        load_enriched(path, validate=True)
+    del doc["entries"][2]["list"]  # unreadable: the schema check says where
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="entries/1/year|entries/2"):
+        load_enriched(path)
+
+
 def test_load_enriched_round_trips(tmp_path, entries):
     path = tmp_path / "data" / "enriched.json"
     write_exports(entries, path, tmp_path / "exports")

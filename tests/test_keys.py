@@ -97,3 +97,23 @@ def test_adding_entries_never_changes_existing_keys():
     run2 = assign_keys([("n1", "x2020y")] + items[:2] + [("n2", "z2021w")] + items[2:], reserved=run1)
     assert {k: run2[k] for k in run1} == run1
     assert len(set(run2.values())) == len(run2)
+
+
+def test_many_collisions_same_keys_as_first_free_suffix():
+    """The resumable suffix search (O(k) per base) hands out exactly what a
+    search from "a" each time would: the first free suffix, reserved ones skipped."""
+    from pipeline.keys import _suffix
+
+    reserved = {"r1": "ka", "r2": "kc", "r3": "kzz", "r4": "kb1"}
+    items = [(f"p{i}", "k") for i in range(3000)] + [("q", "kb"), ("s", "kb1")]
+    got = assign_keys(items, reserved)
+    taken, want = set(reserved.values()), {}
+    for ident, base in items:
+        key = base
+        n = 1
+        while key in taken:
+            key, n = base + _suffix(n), n + 1
+        taken.add(key)
+        want[ident] = key
+    assert got == want
+    assert got["p0"] == "k" and got["p1"] == "kb" and got["p2"] == "kd"
