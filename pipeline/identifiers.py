@@ -64,6 +64,25 @@ string that is not an identifier gives ``None`` (or an empty :class:`Ids`).
     Only http(s) URLs are read; a leading ``www.`` is ignored; the path is
     percent-decoded first.  Any other host or path gives an empty ``Ids``.
 
+``check_ids(ids)`` / ``check_record(record)``
+    Validate every identifier a *source* gave before anything stores it
+    (issue 11: an S2 "arXiv id" ``javascript:alert(6)`` must not become a
+    BibTeX ``eprint``).  A valid value is kept in its normal form; an invalid
+    one is dropped and a warning logged.  Rules: DOI as ``normalize_doi``
+    (and at most 300 characters); arXiv id as ``normalize_arxiv`` (its
+    version moves to ``arxiv_version``); S2 paperId 40 hex digits
+    (https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data);
+    CorpusId a positive integer; OpenAlex work id ``W`` + digits
+    (https://docs.openalex.org/how-to-use-the-api/get-single-entities#the-openalex-id,
+    a ``https://openalex.org/W..`` URL gives its id); DBLP key
+    ``type/venue/Name`` of letters, digits and ``_.+-``
+    (https://dblp.org/faq/What+is+the+dblp+key.html); IEEE article number
+    digits; NeurIPS hash 32 hex; USENIX and CVF ids the shapes
+    ``ids_from_url`` makes; a record's ``url`` / ``pdf_url`` only http(s).
+    :func:`check_record` runs on every :class:`pipeline.models.SourceRecord`
+    when it is made (``SourceRecord.__post_init__``), so no adapter needs
+    code of its own.
+
 URLs are taken apart with :mod:`urllib.parse`
 (https://docs.python.org/3/library/urllib.parse.html); per-host regular
 expressions only look at the decoded path.
@@ -71,12 +90,26 @@ expressions only look at the decoded path.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from pipeline.models import Ids
 
-__all__ = ["TRACKING_PARAMS", "clean_url", "ids_from_url", "normalize_arxiv", "normalize_doi"]
+__all__ = [
+    "ARXIV_DOI_PREFIX",
+    "TRACKING_PARAMS",
+    "clean_url",
+    "ids_from_url",
+    "normalize_arxiv",
+    "normalize_doi",
+    "check_ids",
+    "check_record",
+]
+
+#: arXiv's DataCite DOI prefix, lower-cased like every DOI here: ``10.48550/arxiv.<id>``
+#: names the preprint, not a published version (https://info.arxiv.org/help/doi.html).
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
 
 # ---------------------------------------------------------------------------
 # clean_url
@@ -258,8 +291,8 @@ def _doi_into(ids: Ids, candidate: str) -> None:
     if doi is None:
         return
     ids.doi = doi
-    if doi.startswith("10.48550/arxiv."):
-        found = normalize_arxiv(doi.removeprefix("10.48550/arxiv."))
+    if doi.startswith(ARXIV_DOI_PREFIX):
+        found = normalize_arxiv(doi.removeprefix(ARXIV_DOI_PREFIX))
         if found:
             ids.arxiv, ids.arxiv_version = found
 
@@ -347,3 +380,135 @@ def ids_from_url(url: str) -> Ids:
     query = parse_qs(parts.query)
     _fill(ids, host, path, query)
     return ids
+
+
+# ---------------------------------------------------------------------------
+# Validation of identifiers that come from sources (see module docstring)
+
+logger = logging.getLogger(__name__)
+
+MAX_DOI_LENGTH = 300
+_S2_ID_RE = re.compile(r"^[0-9a-f]{40}$")
+_OPENALEX_ID_RE = re.compile(r"^W[1-9][0-9]{0,11}$")
+_OPENALEX_URL_RE = re.compile(r"^https?://(?:api\.)?openalex\.org/(?:works/)?(W[0-9]+)$", re.IGNORECASE)
+_DBLP_KEY_RE = re.compile(r"^[a-z][a-z0-9]*(?:/[A-Za-z0-9][A-Za-z0-9_.+-]*){1,4}$")
+_IEEE_RE = re.compile(r"^[1-9][0-9]{0,11}$")
+_HASH32_RE = re.compile(r"^[0-9a-f]{32}$")
+_USENIX_RE = re.compile(r"^[\w.-]{1,100}(?:/presentation/[\w.-]{1,100})?$", re.ASCII)
+_CVF_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,200}(?:/[A-Za-z0-9_.+-]{1,200}){0,4}$")
+
+
+def _valid_doi(value):
+    doi = normalize_doi(value) if isinstance(value, str) else None
+    return doi if doi is not None and len(doi) <= MAX_DOI_LENGTH else None
+
+
+def _valid_s2(value):
+    if isinstance(value, str) and _S2_ID_RE.match(value.strip().lower()):
+        return value.strip().lower()
+    return None
+
+
+def _valid_corpus_id(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value < 10**12 else None
+
+
+def _valid_openalex(value):
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    m = _OPENALEX_URL_RE.match(text)
+    if m:
+        text = m.group(1)
+    text = text.upper()
+    return text if _OPENALEX_ID_RE.match(text) else None
+
+
+def _matching(pattern: re.Pattern):
+    def check(value):
+        if isinstance(value, str) and pattern.match(value.strip()):
+            return value.strip()
+        return None
+    return check
+
+
+_CHECKS = {
+    "doi": _valid_doi,
+    "s2": _valid_s2,
+    "corpus_id": _valid_corpus_id,
+    "openalex": _valid_openalex,
+    "dblp": _matching(_DBLP_KEY_RE),
+    "ieee": _matching(_IEEE_RE),
+    "proceedings": lambda v: _matching(_HASH32_RE)(v.lower()) if isinstance(v, str) else None,
+    "usenix": _matching(_USENIX_RE),
+    "cvf": _matching(_CVF_RE),
+}
+
+
+def _shown(value) -> str:
+    """A hostile value, safe to print: ASCII repr, shortened."""
+    text = ascii(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def check_ids(ids: Ids) -> tuple[Ids, list[str]]:
+    """``ids`` with every invalid identifier dropped (valid ones normalised),
+    and one message per dropped value.  ``ids`` itself is not changed."""
+    out = Ids(**ids.__dict__)
+    problems: list[str] = []
+    for name, check in _CHECKS.items():
+        value = getattr(out, name)
+        if value is None:
+            continue
+        good = check(value)
+        if good is None:
+            problems.append(f"invalid {name} {_shown(value)} dropped")
+        setattr(out, name, good)
+    if out.arxiv is not None:
+        found = normalize_arxiv(out.arxiv) if isinstance(out.arxiv, str) else None
+        if found is None:
+            problems.append(f"invalid arxiv id {_shown(out.arxiv)} dropped")
+            out.arxiv, out.arxiv_version = None, None
+        else:
+            out.arxiv = found[0]
+            if out.arxiv_version is None:
+                out.arxiv_version = found[1]
+    if out.arxiv_version is not None:
+        v = out.arxiv_version
+        if out.arxiv is None or isinstance(v, bool) or not isinstance(v, int) or not 0 < v < 1000:
+            if out.arxiv is not None:
+                problems.append(f"invalid arxiv_version {_shown(v)} dropped")
+            out.arxiv_version = None
+    return out, problems
+
+
+def _safe_url(value):
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not text.isprintable() or " " in text:
+        return None
+    return text
+
+
+def check_record(record) -> None:
+    """Validate a :class:`pipeline.models.SourceRecord`'s identifiers and
+    links in place: invalid ones are dropped with a logged warning."""
+    ids, problems = check_ids(record.ids)
+    for name in ("url", "pdf_url"):
+        value = getattr(record, name, None)
+        if value is not None and _safe_url(value) is None:
+            problems.append(f"invalid {name} {_shown(value)} dropped")
+            setattr(record, name, None)
+    if problems:
+        record.ids = ids
+        for p in problems:
+            logger.warning("%s: %s", record.source, p)
+    elif ids != record.ids:
+        record.ids = ids  # normal form (e.g. an arXiv version split off)
