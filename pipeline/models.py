@@ -142,6 +142,14 @@ class SourceRecord:
     url: str | None = None
     raw_type: str | None = None  # the API's own type string
 
+    def __post_init__(self) -> None:
+        # Every record from every source passes here: its identifiers are
+        # validated before anything stores them (issue 11); invalid ones are
+        # dropped with a warning (pipeline.identifiers.check_record).
+        from .identifiers import check_record
+
+        check_record(self)
+
 
 @dataclass
 class CitationPoint:
