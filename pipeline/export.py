@@ -26,7 +26,7 @@ fallback after the *warning* "entry type ... isn't style-file defined" (not
 an error).  ``@misc`` would have made biber warn about the missing year; it
 still does for a *paper* whose year nobody knows (biblatex requires a date
 for @misc; none is invented).  Author lists known only as "X et al." end in
-``and others`` in BibTeX; CSL-JSON has no such marker and lists X alone.
+``and others`` in BibTeX and ``{"literal": "others"}`` in CSL-JSON.
 
 Field reference: BibTeX "btxdoc" (https://ctan.org/pkg/bibtex), biblatex
 manual section 2.2, CSL-JSON schema (pipeline/schemas/csl-data.json).
@@ -87,9 +87,13 @@ def entry_type(entry: Entry) -> str:
     return "unknown"
 
 
-def _has_only_et_al(entry: Entry) -> bool:
-    """The author list is the Markdown list's truncated one ("X et al.")."""
-    return entry.list.et_al and entry.provenance.get("authors", "list") == "list"
+def authors_truncated(entry: Entry) -> bool:
+    """The author list is the Markdown list's truncated one ("X et al."): the
+    list said "et al." and no source gave the whole list.  BibTeX ends it with
+    ``and others``, CSL-JSON with the name ``{"literal": "others"}`` (which
+    citeproc prints as "et al.", as pandoc's own BibTeX reader does), and the
+    README and page show "et al."."""
+    return bool(entry.list.et_al) and entry.provenance.get("authors", "list") == "list"
 
 
 def _bib_name(p: Person) -> str:
@@ -124,7 +128,7 @@ def bibtex_fields(entry: Entry) -> tuple[str, dict[str, str]]:
     f: dict[str, str] = {}
     if entry.authors:
         names = [_bib_name(p) for p in entry.authors]
-        if _has_only_et_al(entry):
+        if authors_truncated(entry):
             names.append("others")
         f["author"] = " and ".join(names)
     else:  # BibTeX styles sort by author, else by ``key``: give them one
@@ -216,12 +220,14 @@ def _csl_name(p: Person) -> dict[str, str]:
 
 def csl_item(entry: Entry) -> dict[str, Any]:
     """One CSL-JSON item (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html);
-    ``id`` is the BibTeX key.  An "et al." author list is given as is (CSL
-    has no "and others" marker)."""
+    ``id`` is the BibTeX key.  A truncated ("et al.") author list ends with
+    ``{"literal": "others"}`` (:func:`authors_truncated`)."""
     kind = entry_type(entry)
     item: dict[str, Any] = {"id": entry.key, "type": _CSL_TYPES[kind], "title": entry.title}
     if entry.authors:
         item["author"] = [_csl_name(p) for p in entry.authors]
+        if authors_truncated(entry):
+            item["author"].append({"literal": "others"})
     if entry.year is not None:
         item["issued"] = {"date-parts": [[entry.year]]}
     if entry.venue and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):

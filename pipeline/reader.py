@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import InputError
+from .export import authors_truncated, bibtex_entry
 from .fsutil import atomic_write_text
 from .models import KIND_PAPER, Entry
 
@@ -70,9 +71,10 @@ def pdf_url(entry: Entry) -> str | None:
 
 
 def author_text(entry: Entry) -> str:
-    """First three authors then "et al."; falls back to the list's own authors,
-    which get "et al." too when the list said so."""
-    people, et_al = entry.authors, False
+    """First three authors then "et al."; "et al." too when the list said so
+    and no source gave the whole list (:func:`pipeline.export.authors_truncated`).
+    Falls back to the list's own authors."""
+    people, et_al = entry.authors, authors_truncated(entry)
     if not people:
         people, et_al = entry.list.authors, entry.list.et_al
     names = [_clean(p.name) for p in people if _clean(p.name)]
@@ -193,16 +195,10 @@ def render_readme(entries: Sequence[Entry], title: str = DEFAULT_TITLE) -> str:
 # ---------------------------------------------------------------- index.html
 
 
-def _default_bibtex(entry: Entry) -> str:
-    from .export import bibtex_entry  # late import: export calls into this module
-
-    return bibtex_entry(entry)
-
-
 def page_data(entries: Sequence[Entry], bibtex: Callable[[Entry], str] | None = None) -> dict:
     """The JSON the page's script renders: ``sections`` (paths in list order)
     and ``entries`` (display-ready strings, only http(s) URLs)."""
-    bibtex = bibtex or _default_bibtex
+    bibtex = bibtex or bibtex_entry
     layout = _layout(entries)
     index = {path: i for i, (path, _) in enumerate(layout)}
     items = []

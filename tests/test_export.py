@@ -158,6 +158,20 @@ def test_non_ascii_letters_encoded_as_latex_special_characters(parsed):
 def test_et_al_becomes_and_others_only_without_full_list(entries):
     assert "Vaswani, Ashish and others" in bibtex_entry(syn.preprint())
     assert "others" not in bibtex_entry(syn.taso())  # list said "et al.", S2 gave all six
+    assert csl_item(syn.preprint())["author"] == [{"family": "Vaswani", "given": "Ashish"}, {"literal": "others"}]
+    assert {"literal": "others"} not in csl_item(syn.taso())["author"]
+
+
+def test_et_al_shown_in_readme_and_page():
+    from pipeline import reader
+
+    pre, taso = syn.preprint(), syn.taso()
+    assert reader.author_text(pre) == "Ashish Vaswani et al."
+    assert reader.author_text(taso) == "Zhihao Jia, Oded Padon, James Thomas et al."  # more than three
+    taso.authors = taso.authors[:2]  # a source's whole list of two: no "et al."
+    assert reader.author_text(taso) == "Zhihao Jia, Oded Padon"
+    assert "Ashish Vaswani et al." in reader.render_readme([pre])
+    assert reader.page_data([pre])["entries"][0]["authors"] == "Ashish Vaswani et al."
 
 
 def test_preprint_fields():
