@@ -1,0 +1,258 @@
+"""Parse a Markdown "awesome list" into :class:`~pipeline.models.ListEntry` objects.
+
+The stage in four steps, one module each:
+
+1. :mod:`.blocks` -- markdown-it-py tokens -> candidate items (list items at any
+   depth, table rows, paragraph lines, paper headings, raw HTML), each with its
+   section path and line;
+2. :mod:`.fields` -- one general extractor: an item's inline pieces -> title,
+   authors, venue, year and links, by scoring cues (the same code for every layout;
+   :mod:`.inline`, :mod:`.links`, :mod:`.authors`, :mod:`.venues`, :mod:`.dates`
+   hold its vocabulary);
+3. :mod:`.classify` -- paper, software, or not an entry (with the reason);
+4. :mod:`.dedupe` -- one entry per work.
+
+Sub-bullets under an entry fill its gaps (authors, venue, year, abstract, extra
+links) unless they are works of their own.  Items that are not entries are
+counted in :attr:`ParseResult.skipped` with their reason; an item that looks like
+an entry but cannot be read is a :class:`~pipeline.models.ParseProblem`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import InputError
+from ..identifiers import clean_url
+from ..models import ListEntry, ParseProblem, ParseResult, Skipped
+from . import blocks, dates, venues
+from .authors import names_score, split_authors
+from .classify import PAPER, SOFTWARE, Verdict, classify
+from .dedupe import Deduper
+from .fields import Fields, chunks_of, clean_text, extract
+from .inline import plain, split_lines
+from .venues import split_venue_year
+
+__all__ = ["parse_file", "parse_text", "split_authors", "split_venue_year", "MAX_BYTES"]
+
+MAX_BYTES = 50 * 1024 * 1024  # a list larger than this is refused, not parsed
+
+_PAPER_SECTION = re.compile(r"\bpapers?\b|publications?|reading list|\bsurveys?\b|literature", re.I)
+_DETAIL_LABEL = re.compile(
+    r"^(?P<label>authors?|by|venue|conference|journal|published(?: in| at)?|accepted(?: at| by)?|year|date|"
+    r"abstract|summary|tl;?dr|description|note)\s*[:：]\s*", re.I)
+
+
+def _entry(kind: str, f: Fields, item: blocks.Item) -> ListEntry:
+    assert f.title is not None
+    people, et_al = split_authors(f.authors_raw) if f.authors_raw else ([], False)
+    return ListEntry(
+        kind=kind, title=f.title, url=f.url, authors=people, et_al=et_al,
+        authors_raw=f.authors_raw, venue=f.venue if kind == PAPER else None,
+        year=f.year if kind == PAPER else None, sections=[list(item.section)], lines=[item.line],
+        links=f.links, abstract=f.abstract,
+    )
+
+
+def _add_detail(entry: ListEntry, text: str) -> None:
+    """Fill ``entry`` from one sub-bullet's (or continuation paragraph's) text:
+    "Ann Lee, Bo Chen", "CVPR 2022", "Authors: ...", or a sentence (abstract text).
+    Fields the entry line already gave are kept."""
+    text = re.sub(r"\s+", " ", clean_text(text)).strip(" -–—|")
+    if not text:
+        return
+    m = _DETAIL_LABEL.match(text)
+    label = m.group("label").casefold() if m else ""
+    body = text[m.end():].strip() if m else text
+    if label.startswith(("author", "by")) or (not label and names_score(body) >= 1.5):
+        if not entry.authors:
+            entry.authors_raw = body
+            entry.authors, entry.et_al = split_authors(body)
+        return
+    if label.startswith(("venue", "conf", "journal", "publ", "accept", "year", "date")) or \
+            (not label and (venues.is_venue(body) or dates.is_only_date(body) is not None) and len(body) <= 80):
+        venue, year = split_venue_year(body)
+        if entry.kind == PAPER:
+            entry.venue = entry.venue or venue
+            entry.year = entry.year or year
+        return
+    entry.abstract = f"{entry.abstract} {body}" if entry.abstract else body
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.dedupe = Deduper()
+        self.problems: list[ParseProblem] = []
+        self.skipped: list[Skipped] = []
+        self.paper_share: dict[tuple[str, ...], float] = {}
+
+    def judge(self, item: blocks.Item) -> tuple[Fields, Verdict]:
+        f = extract(item)
+        v = classify(item, f)
+        return f, self.settle(item, v)
+
+    def settle(self, item: blocks.Item, v: Verdict) -> Verdict:
+        """An uncertain item is a paper in a section of papers: one whose heading says
+        so, or where at least half of the linked items are papers."""
+        if v.uncertain and (self.paper_share.get(tuple(item.section), 0.0) >= 0.5
+                            or _PAPER_SECTION.search(" ".join(item.section))):
+            return Verdict(PAPER)
+        return v
+
+    def item(self, item: blocks.Item, prev: ListEntry | None, judged: tuple[Fields, Verdict] | None = None,
+             ) -> ListEntry | None:
+        f, v = judged or self.judge(item)
+        if v.kind is None:
+            if v.problem:
+                self.problems.append(ParseProblem(item.line, f"{v.problem}: {plain(item.pieces)[:80]!r}"))
+            elif prev is not None and item.origin in ("paragraph", "list") and not f.url and \
+                    self._continuation(prev, item):
+                pass
+            elif not f.link_count and item.origin == "list" and not item.details and \
+                    _PAPER_SECTION.search(" ".join(item.section)) and len(plain(item.pieces).split()) >= 3:
+                # a bullet among papers that names no link and reads as no reference
+                self.problems.append(ParseProblem(item.line, f"list item has no link: {plain(item.pieces)[:80]!r}"))
+            elif f.link_count or item.origin != "paragraph":
+                self.skipped.append(Skipped(item.line, v.reason, plain(item.pieces)[:80]))
+            # a link-less label bullet ("- Compilers") names a sub-section of its sub-bullets
+            label = plain(item.pieces) if not f.link_count and item.details else ""
+            for d in item.details:
+                if label:
+                    _push_section(d, label)
+                self.item(d, None)
+            return None
+        entry = _entry(v.kind, f, item)
+        self.extras(entry, item.extra)
+        stored = self.dedupe.add(entry)
+        self.details(stored, item.details)
+        return stored
+
+    def extras(self, entry: ListEntry, paragraphs: list[list]) -> None:
+        """Later paragraphs of an item (or those under a paper heading): an author
+        line first, then abstract text; their links become the entry's links."""
+        abstract: list[str] = []
+        for pieces in paragraphs:
+            f_links = extract(blocks.Item(pieces, 0, [], "paragraph")).links
+            known = {x.url for x in entry.links} | {entry.url}
+            entry.links.extend(x for x in f_links if x.url not in known)
+            lines = [plain([p for p in ln if p.kind == "text"]) for ln in split_lines(pieces)]
+            lines = [clean_text(x).strip(" -–—|[]()") for x in lines]
+            lines = [x for x in lines if x.strip(" .,;:[]()")]
+            if lines and not abstract and entry.authors_raw and lines[0].startswith(entry.authors_raw):
+                lines[0] = lines[0][len(entry.authors_raw):].strip(" .,;")  # read by extract() already
+                if not lines[0]:
+                    lines.pop(0)
+            elif lines and not entry.authors and not abstract and names_score(lines[0]) >= 1.5:
+                entry.authors_raw = re.sub(r"\s+", " ", lines.pop(0)).strip()
+                entry.authors, entry.et_al = split_authors(entry.authors_raw)
+            while lines and not abstract and entry.kind == PAPER and len(lines[0]) <= 80 and \
+                    (venues.is_venue(lines[0]) or dates.is_only_date(lines[0]) is not None):
+                venue, year = split_venue_year(lines.pop(0))
+                entry.venue, entry.year = entry.venue or venue, entry.year or year
+            if lines:
+                abstract.append(" ".join(lines))
+        if abstract:
+            entry.abstract = "\n\n".join(abstract)
+
+    def _continuation(self, prev: ListEntry, item: blocks.Item) -> bool:
+        """A line right under an entry that gives only its authors or venue."""
+        if prev.lines and item.line - prev.lines[-1] > 3:
+            return False
+        text = plain(item.pieces)
+        if names_score(text) >= 1.5 and not prev.authors:
+            _add_detail(prev, text)
+            return True
+        if (venues.is_venue(text) or dates.is_only_date(text)) and prev.venue is None and len(text) <= 80:
+            _add_detail(prev, text)
+            return True
+        return False
+
+    def details(self, entry: ListEntry, items: list[blocks.Item]) -> None:
+        for d in items:
+            f, v = self.judge(d)
+            if v.kind is not None and f.title and (f.url or (f.authors_raw and (f.venue or f.year))) \
+                    and not _only_detail(f):
+                self.item(d, None, (f, v))  # a work of its own
+                continue
+            known = {x.url for x in entry.links} | {entry.url}
+            entry.links.extend(x for x in f.links if x.url not in known)
+            if f.url and f.url not in known and f.url != entry.url:
+                entry.links.append(_link_of(d, f))
+            _add_detail(entry, plain([p for p in d.pieces if p.kind == "text"]))
+            self.details(entry, d.details)
+
+    def run(self, doc: blocks.Document) -> ParseResult:
+        # first pass: what each item is; the share of papers per section settles
+        # titled links with no paper cue of their own
+        judged = [(it, extract(it)) for it in doc.items]
+        counts: dict[tuple[str, ...], list[int]] = {}
+        verdicts = []
+        for it, f in judged:
+            v = classify(it, f)
+            verdicts.append(v)
+            if f.link_count > f.nav_links:
+                c = counts.setdefault(tuple(it.section), [0, 0])
+                c[0] += v.kind == PAPER
+                c[1] += 1
+        self.paper_share = {k: p / n for k, (p, n) in counts.items() if p >= 2}
+        prev: ListEntry | None = None
+        for (it, f), v in zip(judged, verdicts):
+            got = self.item(it, prev, (f, self.settle(it, v)))
+            prev = got if got is not None else (prev if it.origin == "paragraph" else None)
+        return ParseResult(entries=self.dedupe.entries, problems=self.problems, title=doc.title,
+                           skipped=self.skipped)
+
+
+def _push_section(item: blocks.Item, label: str) -> None:
+    item.section = item.section + [label]
+    for d in item.details:
+        _push_section(d, label)
+
+
+def _only_detail(f: Fields) -> bool:
+    t = f.title or ""
+    return bool(_DETAIL_LABEL.match(t)) or (not f.title_in_link and names_score(t) >= 1.5)
+
+
+def _link_of(item: blocks.Item, f: Fields):
+    from ..models import Link
+
+    return Link(text=f.title or "", url=clean_url(f.url or ""))
+
+
+def parse_text(text: str, path: str = "<string>") -> ParseResult:
+    """Parse Markdown ``text``.  Raises :class:`~pipeline.errors.InputError`
+    (naming ``path`` and the line) for text that is not a list: NUL bytes."""
+    nul = text.find("\0")
+    if nul >= 0:
+        raise InputError(Path(path), "NUL byte in the list (is it a binary file?)", text.count("\n", 0, nul) + 1)
+    # markdown-it counts a lone CR as a line break; so do we, consistently
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _Parser().run(blocks.read(text))
+
+
+def parse_file(path: str | Path) -> ParseResult:
+    """Read ``path`` as UTF-8 and parse it.
+
+    Raises :class:`~pipeline.errors.InputError` when the file is missing, too
+    large, not valid UTF-8 or holds NUL bytes (naming the line of the first bad byte).
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(p, f"file is {size} bytes; lists larger than {MAX_BYTES} bytes are not read")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(p, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(p, "is a directory, not a Markdown file") from None
+    except OSError as exc:
+        raise InputError(p, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(p, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line) from None
+    return parse_text(text, str(p))

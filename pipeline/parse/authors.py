@@ -1,0 +1,145 @@
+"""Author lists as lists write them.
+
+``Zhihao Jia et al.``, ``Xu, Dianlei, et al.`` (MLA, as Google Scholar copies
+it), ``A. Author, B. Author and C. Author``, ``Bo An, An Wang``,
+``jae-won kim, hyun lee``.  :func:`names_score` says how much a piece of text
+reads as a list of people; :func:`split_authors` turns it into
+:class:`~pipeline.models.Person` objects and an "et al." flag.  Team names
+("Qwen Team", "Google Research") are not people.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Person
+from ..names import NAME_PARTICLES as PARTICLES, NAME_SUFFIXES as SUFFIXES, split_name
+
+ET_AL = re.compile(r"[,;]?\s*\b(?:et\.?\s*al\.?|etc\.?|and others)\s*\.?\s*$", re.I)
+_BY = re.compile(r"^\s*(?:by|authors?\s*[:：]|written by)\s*", re.I)
+# words that show a chunk is not a list of person names
+_NOT_NAME_WORDS = frozenset("""
+university univ institute research lab labs laboratory inc ltd team group corporation corp project
+paper code survey dataset datasets library framework tool toolkit official implementation benchmark
+conference journal proceedings workshop symposium transactions arxiv preprint pdf google microsoft
+facebook meta deepmind openai nvidia ibm amazon apple baidu alibaba tencent huawei brain academy
+college school department center centre foundation company llc gmbh the for with via of in on to is
+are using towards toward from by into learning network networks model models deep neural efficient
+""".split())
+_LOWER_OK = frozenset("an on in of".split())  # lower-case words that are also short names ("Bo An")
+
+
+def strip_by(text: str) -> str:
+    return _BY.sub("", text)
+
+
+def _tokens_ok(part: str, allow_lower: bool) -> bool:
+    toks = part.split()
+    if not 1 <= len(toks) <= 5:
+        return False
+    for tok in toks:
+        bare = tok.strip(".,'’()")
+        low = bare.casefold()
+        if not bare:
+            return False
+        if tok.casefold() in PARTICLES or low in SUFFIXES:
+            continue
+        if any(ch.isdigit() for ch in bare) or "/" in bare or "@" in bare:
+            return False
+        if bare[0].isupper():
+            if low in _NOT_NAME_WORDS and low not in _LOWER_OK and not (len(bare) <= 3 and bare.istitle()):
+                return False
+            if len(bare) >= 4 and bare.isupper():
+                return False  # "ICLR", "CVPR"
+            continue
+        if allow_lower and bare.replace("-", "").isalpha() and low not in _NOT_NAME_WORDS:
+            continue
+        return False
+    return True
+
+
+def _parts(s: str) -> list[str]:
+    return [p.strip() for p in re.split(r",|;|\band\b|&", s) if p.strip()]
+
+
+def names_score(text: str) -> float:
+    """0 (not names) to 3 (surely names): each comma/"and"-separated part is one
+    to five capitalised words, initials or particles (all-lower-case names count
+    when every part is lower-case), no digits, acronyms or words that name things.
+    One lone word scores 0; "et al." or several parts raise the score."""
+    s = re.sub(r"\s+", " ", text).strip(" ,;.:")
+    s = strip_by(s)
+    et_al = bool(ET_AL.search(s))
+    if et_al:
+        s = s[: ET_AL.search(s).start()].strip(" ,;")  # type: ignore[union-attr]
+    if not s or len(s) > 2000 or re.search(r"[!?\"“”:]", s):
+        return 0.0
+    if re.search(r"\bteam\b|\bgroup\b|\blab\b", s, re.I):
+        return 0.0
+    parts = _parts(s)
+    if not parts:
+        return 0.0
+    all_lower = s == s.lower()
+    if not all(_tokens_ok(p, allow_lower=all_lower) for p in parts):
+        return 0.0
+    words = sum(len(p.split()) for p in parts)
+    if len(parts) == 1 and words == 1:
+        return 1.0 if et_al else 0.0
+    score = 1.5
+    if len(parts) >= 2:
+        score += 1.0
+    if et_al:
+        score += 1.0
+    if all_lower:
+        score -= 0.5 if len(parts) >= 2 else 1.5
+    # a title-case phrase of 3+ words with no comma is as likely a title
+    if len(parts) == 1 and words >= 3 and not et_al:
+        score -= 1.0
+    return max(0.0, min(3.0, score))
+
+
+def split_authors(raw: str) -> tuple[list[Person], bool]:
+    """Split an author string into people and an "et al." flag.
+
+    MLA style from Google Scholar puts the first author as "Family, Given"
+    ("Jung, Wookeun, Thanh Tuan Dao, and Jaejin Lee."); otherwise names are
+    "Given Family" separated by commas, "and" or "&".
+    """
+    s = strip_by(re.sub(r"\s+", " ", raw)).strip(" ,;")
+    et_al = False
+    m = ET_AL.search(s)
+    if m:
+        et_al = True
+        s = s[: m.start()].strip(" ,;")
+    # a sentence-final period goes unless it ends an initial ("Colby R.") or a suffix ("Jr.")
+    if s.endswith(".") and not re.search(r"(\b\w|\bJr|\bSr)\.$", s):
+        s = s[:-1].rstrip()
+    s = re.sub(r"\s*(?:,\s*)?\b(?:and|&)\s+", ", ", s)
+    s = s.replace("&", ",").replace(";", ",")
+    parts = [p.strip() for p in s.split(",") if p.strip()]
+    people: list[Person] = []
+    if not parts:
+        return people, et_al
+    first = parts[0].split()
+    lead_is_family = len(parts) >= 2 and (
+        len(first) == 1 or all(t.casefold() in PARTICLES for t in first[:-1])
+    ) and parts[1].casefold() not in SUFFIXES and len(parts[1].split()) <= 3
+    i = 0
+    if lead_is_family:
+        name = f"{parts[1]} {parts[0]}"
+        i = 2
+        if i < len(parts) and parts[i].casefold() in SUFFIXES:
+            name, i = f"{name} {parts[i]}", i + 1
+        people.append(_person_mla(parts[1], parts[0], name))
+    while i < len(parts):
+        p = parts[i]
+        if p.casefold() in SUFFIXES and people:
+            people[-1].name = f"{people[-1].name} {p}"
+        else:
+            people.append(split_name(p))
+        i += 1
+    return people, et_al
+
+
+def _person_mla(given: str, family: str, name: str) -> Person:
+    return Person(name=name, given=given, family=family)

@@ -1,0 +1,457 @@
+"""One general field extractor: an item's pieces -> title, authors, venue, year, links.
+
+The same code reads every layout.  The item's inline content is cut into
+*chunks* wherever the writing changes: a line break, a change of style (bold
+title, italic authors, ``<ins>`` venue), a link, a bracket or parenthesis, a
+quotation, a sentence end (". "), a spaced dash or bar.  Each chunk is then
+scored for what it reads as, by cues:
+
+* **title** -- the text of a link to the paper, bold, quoted, or a heading;
+  several words with lower-case words among them; first in the item;
+* **authors** -- comma/"and"-separated person names, "et al.", "by", italics
+  (:func:`.authors.names_score`);
+* **venue** -- known venue names, "Conference/Journal/Proceedings..." words,
+  acronyms, "In ...", ``<ins>``, brackets (:func:`.venues.venue_score`);
+* **year** -- a date anywhere outside the title: ``2019``, ``'16``,
+  ``2024.01``, ``Jan 2024`` (:mod:`.dates`), a shields badge, a table's year
+  column, or the year heading above the item.
+
+The best title chunk wins; authors, venue and year are then taken from the
+other chunks.  Links are sorted into the paper link (arXiv, DOI, publisher,
+PDF, or the link whose text is the title) and the rest (code, project...).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..identifiers import clean_url
+from ..models import Link
+from . import dates, links, venues
+from .authors import ET_AL, names_score, strip_by
+from .blocks import Item
+from .inline import CODE, DEL, EM, INS, STRONG, SUP, Piece, plain
+
+_SENTENCE = re.compile(r"(?<![A-Z])(?<!\b[A-Za-z]\.[A-Za-z])(?<!\bet al)(?<!\bProc)(?<!\bvs)(?<!\bNo)"
+                       r"(?<!\bVol)(?<!\bpp)(?<!\bInt)(?<!\bConf)(?<!\bTrans)(?<!\bJ)(?<!\bSymp)"
+                       r"\.\s+(?=\S)")
+_ETAL_END = re.compile(r"\bet\.?\s*al\.?(?=\s|$)", re.I)
+_DASH = re.compile(r"\s+[-–—|:]\s+|\s*[|｜•·]\s*|\s+[–—]\s*|\s*[–—]\s+")
+_QUOTED = re.compile(r"[“\"„«]([^”\"“»]{4,}?)[”\"»]|(?<![A-Za-z])['‘]([^'’]{10,}?)['’](?![A-Za-z])")
+_BRACKETED = re.compile(r"\[([^\[\]]{1,80})\]|\(([^()]{1,80})\)|【([^【】]{1,80})】")
+_LABEL = re.compile(r"^\W*(paper|title|pdf|link|url|arxiv|article|code|project|venue|conference|journal|"
+                    r"published(?: in| at)?|accepted(?: at| by)?|authors?|by|year|date|keywords?|tags?|"
+                    r"tl;?dr|summary|abstract|note|notes|contribution|description|affiliations?|"
+                    r"institution|organi[sz]ation|publication|pub|source|highlight|star|stars)\s*[:：]\s*",
+                    re.I)
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
+_STRIP = " \t.,;:-–—|*_·•"
+_GENERIC_TITLE = re.compile(r"^(paper|papers|code|pdf|link|here|project|abstract|arxiv|slides|video|"
+                            r"github|website|homepage|demo|blog|dataset|tutorial|survey|overview|"
+                            r"introduction|contents?|back to top|top|more|details?|read more)$", re.I)
+
+
+@dataclass
+class Chunk:
+    text: str
+    styles: frozenset[str] = frozenset()
+    link: Piece | None = None  # the link this text is the text of
+    quoted: bool = False
+    bracket: bool = False
+    line: int = 0
+    order: int = 0
+
+
+@dataclass
+class Fields:
+    """What the extractor read from one item.  ``title`` is None when no chunk reads
+    as a title; ``url`` is the paper link (None when there is none)."""
+
+    title: str | None = None
+    url: str | None = None
+    authors_raw: str | None = None
+    venue: str | None = None
+    year: int | None = None
+    links: list[Link] = field(default_factory=list)
+    abstract: str | None = None
+    title_in_link: bool = False
+    paper_links: int = 0  # links that point at a paper page or file
+    code_links: int = 0
+    nav_links: int = 0
+    link_count: int = 0
+    year_links: int = 0  # links whose text is only a year ("2019", "2020": navigation)
+    empty_links: int = 0  # links with no text at all: "[](url)"
+    generic_text: str | None = None  # the first "paper" / "pdf" link text
+    chunks: int = 0
+
+
+def clean_text(s: str) -> str:
+    """Emoji, ``:shortcodes:``, pictographs and invisible characters out; NFKC."""
+    s = _SHORTCODE.sub(" ", s)
+    s = "".join(ch for ch in s if unicodedata.category(ch) not in ("So", "Cf", "Co", "Cs", "Sk")
+                and not 0xFE00 <= ord(ch) <= 0xFE0F)
+    return unicodedata.normalize("NFKC", s)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+# --- chunking ------------------------------------------------------------------------
+
+
+def _split_text(text: str) -> list[tuple[str, bool, bool]]:
+    """Cut plain text into (text, quoted, bracketed) runs at quotes, brackets, sentence
+    ends, "et al.", spaced dashes and bars."""
+    out: list[tuple[str, bool, bool]] = []
+    pos = 0
+    marks = sorted([(m.start(), m.end(), "q", m.group(1) or m.group(2)) for m in _QUOTED.finditer(text)]
+                   + [(m.start(), m.end(), "b", m.group(1) or m.group(2) or m.group(3))
+                      for m in _BRACKETED.finditer(text)])
+    spans = []
+    last_end = -1
+    for s, e, kind, inner in marks:
+        if s >= last_end:
+            spans.append((s, e, kind, inner))
+            last_end = e
+    for s, e, kind, inner in spans:
+        out.extend(_split_plain(text[pos:s]))
+        out.append((inner, kind == "q", kind == "b"))
+        pos = e
+    out.extend(_split_plain(text[pos:]))
+    return out
+
+
+_BY_CLAUSE = re.compile(r",\s+(?=by\s+[A-Z])")
+_ORPHAN = re.compile(r"^[\s\])}】]+|[\s\[({【]+$")
+
+
+def _split_plain(text: str) -> list[tuple[str, bool, bool]]:
+    out = []
+    text = _ORPHAN.sub(" ", text)
+    parts = []
+    for part in _DASH.split(text):
+        parts.extend(_BY_CLAUSE.split(part))
+    for part in parts:
+        # "Lee et al. Title" -> "Lee et al." | "Title"
+        part = _ETAL_END.sub(lambda m: m.group(0).rstrip(".") + ".\x00", part)
+        for sub in part.split("\x00"):
+            for s in _SENTENCE.split(sub):
+                if s.strip(_STRIP):
+                    out.append((s, False, False))
+    return out
+
+
+def chunks_of(pieces: list[Piece]) -> list[Chunk]:
+    out: list[Chunk] = []
+    for p in pieces:
+        if p.kind == "link":
+            text = clean_text(p.text)
+            runs = _split_text(text) if len(text) > 60 or _ETAL_END.search(text) else [(text, False, False)]
+            runs = [r for r in runs if r[0].strip(_STRIP)] or [(text, False, False)]
+            for t, q, b in runs:
+                out.append(Chunk(t, p.styles, link=p, quoted=q, bracket=b, line=p.line))
+        elif p.kind == "text":
+            for t, q, b in _split_text(clean_text(p.text)):
+                out.append(Chunk(t, p.styles, quoted=q, bracket=b, line=p.line))
+    for i, c in enumerate(out):
+        c.order = i
+    return out
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+def _titled_link(c: Chunk) -> bool:
+    """A link whose text reads as a name or title (not "paper", "code", a venue or a date)."""
+    if c.link is None:
+        return False
+    t = _squash(c.link.text).strip(_STRIP)
+    return bool(t) and not (links.GENERIC_TEXT.match(t) or links.CODE_TEXT.match(t) or _GENERIC_TITLE.match(t)
+                            or venues.is_venue(t) or dates.is_only_date(t) is not None)
+
+
+def _title_score(c: Chunk, first_text: bool, titled_link: bool = False) -> float:
+    t = _squash(c.text).strip(_STRIP + "\"“”'’")
+    t = _LABEL.sub("", t)
+    if not t or not any(ch.isalpha() for ch in t):
+        return -9.0
+    words = t.split()
+    n = len(words)
+    if _GENERIC_TITLE.match(t) or (c.link is not None and (links.GENERIC_TEXT.match(t) or links.CODE_TEXT.match(t))):
+        return -9.0
+    score = 0.0
+    if c.link is not None and not links.is_code(c.link):
+        score += 3.0
+    elif c.link is not None:
+        score += 2.0  # a repository or project named by its link
+    elif titled_link:
+        score -= 2.0  # text beside a titled link describes it
+    if STRONG in c.styles:
+        score += 2.0
+    if c.quoted:
+        score += 1.5
+    if EM in c.styles:
+        score -= 0.5
+    if INS in c.styles or SUP in c.styles or CODE in c.styles or DEL in c.styles:
+        score -= 1.5
+    if c.bracket:
+        score -= 2.0
+    if first_text:
+        score += 0.5
+    if n == 1:
+        score -= 1.5
+    elif n >= 3:
+        score += 1.0
+    if n > 40:
+        score -= 3.0
+    if any(w[:1].islower() for w in words[1:]) or ":" in t:
+        score += 0.5
+    ns = names_score(t)
+    if ns >= 1.5:
+        score -= (0.5 if c.link is not None else 1.5) * ns
+    vs = venues.venue_score(t)
+    if vs >= 1.5 and n <= 8:
+        score -= 1.5 * vs
+    if dates.is_only_date(t) is not None:
+        return -9.0
+    if ET_AL.search(t):
+        score -= 4.0
+    return score
+
+
+def _clean_title(t: str) -> str:
+    t = _squash(_LABEL.sub("", _squash(t)))
+    t = t.strip(" \t,;:-–—|*_·•")
+    if len(t) > 2 and t[0] in "\"“'‘" and t[-1] in "\"”'’":
+        t = t[1:-1]
+    t = t.strip(" ,;")
+    # a trailing period ends the sentence, not the title (keep "et al." / "U.S." / "...")
+    if t.endswith(".") and not t.endswith("..") and not re.search(r"\b[A-Z]\.$", t):
+        t = t[:-1].rstrip()
+    return _squash(t.strip("\"“”"))
+
+
+def _lead_date(chunks: list[Chunk], title: Chunk) -> tuple[list[Chunk], int | None]:
+    """A leading date on the title chunk ("2016.03 Title") is split off."""
+    m = re.match(r"^\W*((?:19|20)\d{2})(?:[./-]\d{1,2}){0,2}\b[\s:.-]*", title.text)
+    if m and len(title.text[m.end():].split()) >= 2 and not title.link:
+        y = int(m.group(1))
+        title.text = title.text[m.end():]
+        return chunks, y if dates.plausible(y) else None
+    return chunks, None
+
+
+# --- the extractor --------------------------------------------------------------------
+
+
+def extract(item: Item) -> Fields:
+    f = Fields()
+    pieces = item.pieces
+    badge_hints: list[str] = []
+    real_links: list[Piece] = []
+    kept: list[Piece] = []
+    for p in pieces:
+        if p.kind == "image":
+            txt = links.badge_text(p.href, p.text)
+            if links.on_host(p.href, links.BADGE_HOSTS) and txt:
+                badge_hints.append(txt)
+            continue
+        if p.kind == "link":
+            f.link_count += 1
+            if links.is_nav(p):
+                f.nav_links += 1
+                continue
+            if links.is_badge(p):
+                for src in p.images:
+                    txt = links.badge_text(src, "")
+                    if txt:
+                        badge_hints.append(txt)
+                if not links.on_host(p.href, links.BADGE_HOSTS):  # a star badge linking to the repository
+                    real_links.append(Piece("link", "", href=p.href, images=p.images))
+                continue
+            if dates.is_only_date(p.text) is not None and len(p.text.strip()) <= 8:
+                f.year_links += 1
+            if not p.text.strip(_STRIP) and not p.images:
+                f.empty_links += 1
+            elif links.GENERIC_TEXT.match(p.text) and f.generic_text is None:
+                f.generic_text = p.text
+            real_links.append(p)
+        kept.append(p)
+    # table cells: links in other columns count as the row's links
+    for cell in item.columns.get("all", []):
+        for p in cell:
+            if p.kind == "link" and not links.is_nav(p) and not links.is_badge(p):
+                real_links.append(p)
+            elif p.kind == "link" and links.is_badge(p):
+                badge_hints.extend(links.badge_text(s, "") for s in p.images)
+                if not links.on_host(p.href, links.BADGE_HOSTS):
+                    real_links.append(Piece("link", "", href=p.href, images=p.images))
+            elif p.kind == "image" and links.on_host(p.href, links.BADGE_HOSTS):
+                badge_hints.append(links.badge_text(p.href, p.text))
+
+    chunks = chunks_of(kept)
+    f.chunks = len(chunks)
+    # the continuation lines of a list item (an author line after a blank line)
+    extra_chunks = [chunks_of(ps) for ps in item.extra[:2]]
+
+    title_chunk = _pick_title(chunks)
+    if title_chunk is None:
+        _fill_links(f, real_links, None)
+        return f
+    chunks, lead_year = _lead_date(chunks, title_chunk)
+    f.title = _clean_title(title_chunk.text)
+    f.title_in_link = title_chunk.link is not None
+    # a title split across chunks of the same link ("Title: part. Subtitle") is joined back
+    if title_chunk.link is not None:
+        same = [c for c in chunks if c.link is title_chunk.link]
+        if len(same) > 1 and not any(names_score(c.text) >= 1.5 or venues.is_venue(c.text) for c in same):
+            f.title = _clean_title(title_chunk.link.text)
+
+    rest = [c for c in chunks if c is not title_chunk and not (c.link is not None and c.link is title_chunk.link
+                                                                 and f.title == _clean_title(c.link.text))]
+    paper = _paper_link(real_links, title_chunk)
+    f.url = clean_url(paper.href) if paper is not None else None
+    _fill_links(f, real_links, paper)
+
+    authors, venue, year = _authors_venue_year(rest, title_chunk, paper)
+    for ch in extra_chunks:
+        if authors is None or venue is None or year is None:
+            a2, v2, y2 = _authors_venue_year(ch, None, None)
+            authors, venue, year = authors or a2, venue or v2, year or y2
+
+    # table columns
+    cols = item.columns
+    for cell in cols.get("authors", [])[:1]:
+        t = plain(cell)
+        if t:
+            authors = t
+    for cell in cols.get("venue", [])[:1]:
+        v, y = venues.split_venue_year(clean_text(plain(cell)))
+        if v or y:
+            venue, year = v or venue, y or year
+    for cell in cols.get("year", [])[:1]:
+        found = dates.find_year(clean_text(plain(cell)))
+        if found:
+            year = found[0]
+    if venue is None or year is None:
+        for hint in badge_hints:
+            v, y = venues.split_venue_year(hint)
+            if v and venues.is_venue(hint) and venue is None:
+                venue = v
+            if y and year is None and (v is None or venues.is_venue(hint)):
+                year = y
+    year = year or lead_year or item.year_hint
+    f.authors_raw = _squash(strip_by(authors)).strip(" ,;") if authors else None
+    f.venue, f.year = venue, year
+    return f
+
+
+def _pick_title(chunks: list[Chunk]) -> Chunk | None:
+    best: tuple[float, int, Chunk] | None = None
+    first_text = True
+    titled = any(_titled_link(c) for c in chunks)
+    for c in chunks:
+        s = _title_score(c, first_text, titled)
+        if s > -9.0:
+            first_text = False
+        key = (s, -c.order, c)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is None or best[0] < 0.0:
+        return None
+    return best[2]
+
+
+def _paper_link(real: list[Piece], title_chunk: Chunk) -> Piece | None:
+    if title_chunk.link is not None and not links.is_code(title_chunk.link):
+        return title_chunk.link
+    cands = [p for p in real if not links.is_code(p) and p is not title_chunk.link]
+    for p in cands:
+        if links.is_paper_url(p.href):
+            return p
+    for p in cands:
+        if links.GENERIC_TEXT.match(p.text) or venues.is_venue(p.text):
+            return p
+    if title_chunk.link is not None:
+        return title_chunk.link  # a repository or project page named by the title
+    return cands[0] if cands else None
+
+
+def _fill_links(f: Fields, real: list[Piece], paper: Piece | None) -> None:
+    seen = {paper.href} if paper is not None else set()
+    for p in real:
+        if links.is_code(p):
+            f.code_links += 1
+        elif links.is_paper_url(p.href):
+            f.paper_links += 1
+        if p is paper or p.href in seen:
+            continue
+        seen.add(p.href)
+        f.links.append(Link(text=_squash(p.text), url=clean_url(p.href)))
+
+
+def _authors_venue_year(rest: list[Chunk], title: Chunk | None,
+                        paper: Piece | None) -> tuple[str | None, str | None, int | None]:
+    """Authors, venue and year from the chunks other than the title."""
+    authors: str | None = None
+    a_score = 0.0
+    venue: str | None = None
+    v_score = 0.0
+    year: int | None = None
+    for c in rest:
+        if c.link is not None and links.is_code(c.link):
+            continue
+        text = _squash(c.text).strip(_STRIP)
+        text = re.sub(r"^\W*(?:authors?|by)\s*[:：]\s*", "by ", text, flags=re.I)
+        if not text:
+            continue
+        y_only = dates.is_only_date(text)
+        if y_only is not None:
+            year = year or y_only
+            continue
+        # "Ann Lee et al., ICLR 2021" / "Venue, 2020": a venue after the last comma
+        head, comma, last = text.rpartition(",")
+        pieces_to_try = [(text, None)]
+        if comma and (venues.is_venue(last) or dates.is_only_date(last) is not None):
+            pieces_to_try = [(head, last)]
+        for body, tail in pieces_to_try:
+            if tail is not None:
+                v, y = venues.split_venue_year(tail)
+                if v is None and y is not None:  # "ICCV, 2021"
+                    h2, c2, prev = body.rpartition(",")
+                    if venues.is_venue(prev if c2 else body) and names_score(prev if c2 else body) < 1.5:
+                        v = venues.split_venue_year(prev if c2 else body)[0]
+                        body = h2 if c2 else ""
+                vs = venues.venue_score(tail) + 0.5
+                if v and vs > v_score:
+                    venue, v_score = v, vs
+                if y:
+                    year = year or y
+            found = dates.find_year(body)
+            if found is not None and names_score(body[: found[1].start()]) >= 1.5 \
+                    and not body[found[1].end():].strip(_STRIP):
+                year = year or found[0]
+                body = body[: found[1].start()].strip(_STRIP)
+            ns = names_score(body) + (1.0 if body.lower().startswith("by ") else 0.0) \
+                + (0.5 if EM in c.styles else 0.0)
+            vs = venues.venue_score(body) + (1.0 if INS in c.styles or (c.bracket and venues.known_or_dated(body))
+                                             else 0.0) \
+                + (0.5 if c.link is not None and c.link is not paper else 0.0)
+            if not body.strip(_STRIP):
+                continue
+            if ns >= 1.5 and ns >= vs and ns > a_score:
+                authors, a_score = body, ns
+            elif vs >= 1.5 and vs > ns:
+                v, y = venues.split_venue_year(body)
+                if v and (vs > v_score) and len(v.split()) <= 15:
+                    venue, v_score = v, vs
+                if y and (year is None or vs >= v_score):
+                    year = y
+            elif year is None and not (title is not None and c.link is title.link):
+                found = dates.find_year(body)
+                if found and (vs >= 0.75 or c.bracket or len(body) <= 40):
+                    year = found[0]
+    return authors, venue, year

@@ -1,0 +1,110 @@
+"""What a link in a list item is: the paper, its code, a badge, navigation.
+
+A paper link points at a paper page or file (arXiv, a DOI, a publisher, a PDF)
+or carries the title as its text.  Code, project pages, videos, slides and
+star badges are kept as :class:`~pipeline.models.Link` but are never the
+paper.  Shields badges can carry a venue and year (``EMNLP2023-blue``):
+:func:`badge_text` reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from .inline import Piece
+
+CODE_TEXT = re.compile(
+    r"^\W*(code|codes|source code|github|gitlab|project( page)?|page|homepage|home|website|site|"
+    r"web|slides?|video|videos|talk|poster|demo|blog|post|dataset|data|model|models|weights|bib(tex)?|"
+    r"official|unofficial|pytorch|tensorflow|jax|repo|repository|colab|notebook|youtube|bilibili|"
+    r"hugging ?face|leaderboard|zhihu|twitter|media|press|news|star|stars|code & data|"
+    r"official code|code \(official\)|github repo|tutorial)\W*$", re.I)
+# link texts that name the kind of link, not the work
+GENERIC_TEXT = re.compile(
+    r"^\W*(paper|papers|pdf|arxiv|arxiv paper|link|url|doi|acm|ieee|ieee xplore|openreview|springer|"
+    r"html|abs|abstract|preprint|article|publication|full text|read|download|semantic scholar|"
+    r"acl(?: anthology)?|proceedings|proc|camera[- ]ready|official|paper link|paper & code|"
+    r"\[?pdf\]?|📄|📝|here|details|journal|conference|version|supplementary|supp|appendix|"
+    r"openaccess|open access|cvf|aaai|neurips|ecva|nature|science|sciencedirect|elsevier|"
+    r"researchgate|google scholar|scholar|dblp|papers with code|paperswithcode)\W*$", re.I)
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "youtube.com", "youtu.be", "github.io",
+              "slideshare.net", "colab.research.google.com", "huggingface.co", "bilibili.com",
+              "twitter.com", "x.com", "medium.com", "zhihu.com", "zhuanlan.zhihu.com", "vimeo.com",
+              "gitee.com", "kaggle.com", "paperswithcode.com", "reddit.com", "linkedin.com",
+              "discord.gg", "discord.com", "t.me", "substack.com", "wikipedia.org", "wechat.com",
+              "mp.weixin.qq.com", "notion.site", "docs.google.com", "drive.google.com",
+              "star-history.com", "pypi.org", "readthedocs.io", "coursera.org", "udacity.com")
+BADGE_HOSTS = ("img.shields.io", "shields.io", "badgen.net", "awesome.re", "cdn.rawgit.com",
+               "badge.fury.io", "api.star-history.com", "visitor-badge.laobi.icu", "hits.seeyoufarm.com",
+               "komarev.com", "badges.gitter.im", "camo.githubusercontent.com", "colab.research.google.com")
+PAPER_HOSTS = ("arxiv.org", "doi.org", "dl.acm.org", "acm.org", "ieeexplore.ieee.org", "ieee.org",
+               "openreview.net", "proceedings.neurips.cc", "papers.nips.cc", "neurips.cc",
+               "proceedings.mlr.press", "jmlr.org", "aclanthology.org", "aclweb.org",
+               "openaccess.thecvf.com", "thecvf.com", "ecva.net", "link.springer.com", "springer.com",
+               "sciencedirect.com", "nature.com", "science.org", "usenix.org", "mlsys.org",
+               "ojs.aaai.org", "aaai.org", "ijcai.org", "semanticscholar.org", "researchgate.net",
+               "biorxiv.org", "medrxiv.org", "ssrn.com", "mdpi.com", "wiley.com", "tandfonline.com",
+               "iopscience.iop.org", "pubmed.ncbi.nlm.nih.gov", "ncbi.nlm.nih.gov", "sigops.org",
+               "vldb.org", "computer.org", "hal.science", "hal.archives-ouvertes.fr", "dblp.org",
+               "scholar.google.com", "papers.ssrn.com", "escholarship.org", "osti.gov",
+               "cv-foundation.org", "bmva.org", "isca-speech.org", "isca-archive.org", "jair.org",
+               "pmlr.press", "siam.org", "plos.org", "frontiersin.org", "cell.com", "pnas.org",
+               "academic.oup.com", "emerald.com", "sagepub.com", "iclr.cc", "icml.cc", "kdd.org")
+
+
+def host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def on_host(url: str, hosts: tuple[str, ...]) -> bool:
+    h = host(url)
+    return any(h == x or h.endswith("." + x) for x in hosts)
+
+
+def is_nav(p: Piece) -> bool:
+    href = p.href.strip()
+    return not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:"))
+
+
+def is_badge(p: Piece) -> bool:
+    if on_host(p.href, BADGE_HOSTS):
+        return True
+    return bool(p.images) and any(on_host(s, BADGE_HOSTS) for s in p.images)
+
+
+def is_code(p: Piece) -> bool:
+    """Code, project, media, social links: never the paper."""
+    if CODE_TEXT.match(p.text) and not GENERIC_TEXT.match(p.text):
+        return True
+    if on_host(p.href, CODE_HOSTS):
+        return True
+    return bool(p.images) and not p.text.strip()
+
+
+def is_paper_url(url: str) -> bool:
+    if on_host(url, PAPER_HOSTS):
+        return True
+    path = urlsplit(url).path.lower() if "://" in url else ""
+    return path.endswith(".pdf") or "/doi/" in path or "/paper" in path or "/abs/" in path
+
+
+def badge_text(src: str, alt: str = "") -> str:
+    """The words of a shields badge: ``.../badge/EMNLP2023-blue`` -> "EMNLP 2023";
+    ``.../badge/NeurIPS-2023-green`` -> "NeurIPS 2023".  Other images: their alt text."""
+    if on_host(src, ("img.shields.io", "shields.io", "badgen.net")):
+        path = unquote(urlsplit(src).path)
+        m = re.search(r"/badge/(.+)$", path)
+        if m:
+            body = re.sub(r"\.(svg|png)$", "", m.group(1))
+            # label-message-color; "--" is a literal dash, "__" a literal underscore
+            body = body.replace("--", "\0").replace("__", "\1")
+            parts = [x.replace("\0", "-").replace("\1", "_").replace("_", " ") for x in body.split("-")]
+            if len(parts) >= 2:
+                parts = parts[:-1]  # the colour
+            text = " ".join(parts)
+            return re.sub(r"([A-Za-z])((?:19|20)\d{2})\b", r"\1 \2", text).strip()
+    return alt.strip()
