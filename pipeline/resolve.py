@@ -4,19 +4,30 @@ Order (cheapest and surest first; every step is batched where the API allows):
 
 1. **Known identifiers**: those pinned in the overrides file, those a
    previous run verified, and those in the list's URL
-   (:func:`pipeline.identifiers.ids_from_url`).
-2. **Linking through Semantic Scholar** (one ``POST /paper/batch`` for all
-   entries with a DOI or arXiv id): its ``externalIds`` link a preprint to its
+   (:func:`pipeline.identifiers.ids_from_url`); :mod:`pipeline.run` puts
+   them in each :class:`Work`.
+2. **Linking through Semantic Scholar** (one ``POST /paper/batch`` per 500
+   works with a DOI or arXiv id): its ``externalIds`` link a preprint to its
    published DOI and back.  A URL identifier whose record has a different
    title (:data:`pipeline.matching.URL_TITLE_THRESHOLD`) is a wrong link in
    the list: reported in the warnings and not trusted.  Identifiers S2 does
-   not know are checked the same way against Crossref / arXiv (one batch
-   each) before they are trusted.
-3. **Title search** for the rest: S2 ``/paper/search/match``, then DBLP,
-   Crossref, OpenAlex and arXiv (:data:`SEARCH_ORDER`, each only while no hit
-   was accepted).  A hit is accepted only under
-   :func:`pipeline.matching.accept_search_hit`;
-   otherwise the entry stays unresolved with its candidates and a reason.
+   not know are checked the same way against Crossref and arXiv (one batch
+   each, side by side) before they are trusted.  All of it is
+   :mod:`pipeline.lookup`.
+3. **Title search** for the rest:
+
+   a. *batched*: every source with a batched title search
+      (:meth:`Source.search_titles`: S2 ``/paper/search/bulk``, many titles
+      per request) is asked for all remaining titles at once; every hit is
+      checked against every remaining title;
+   b. *one by one*: S2 ``/paper/search/match``, then DBLP, Crossref,
+      OpenAlex and arXiv (:data:`SEARCH_ORDER`, each only while no hit was
+      accepted).  Each source works through its queue in its own thread, so
+      while S2 matches one title DBLP can already search one S2 missed.
+
+   A hit is accepted only under :func:`pipeline.matching.accept_search_hit`
+   (the same rule on both paths); otherwise the entry stays unresolved with
+   its candidates and a reason.
 
 The stage only *finds* records; :mod:`pipeline.fetch` completes them and
 :mod:`pipeline.merge` decides which values win.
@@ -24,13 +35,33 @@ The stage only *finds* records; :mod:`pipeline.fetch` completes them and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+from rapidfuzz import fuzz, process
 
 from . import matching
 from .errors import SourceUnavailable
-from .models import Candidate, Ids, ListEntry, SourceRecord
+from .identifiers import ARXIV_DOI_PREFIX
+from .lookup import ask, is_rejected, keep_verified, look_up_and_verify
+from .models import Candidate, Ids, SourceHealth, SourceRecord, Work
+from .sources.base import Source
 
-ARXIV_DOI_PREFIX = "10.48550/arxiv."
+__all__ = [
+    "SEARCH_ORDER",
+    "SourceHealth",
+    "Work",
+    "clean_ids",
+    "explain",
+    "lookupable",
+    "resolve",
+]
+
+Sources = Mapping[str, Source]
+Tick = Callable[[], None]
 
 # title search: each source is asked only when the ones before it found no
 # acceptable hit (S2's match endpoint is the most precise; DBLP covers CS
@@ -38,65 +69,24 @@ ARXIV_DOI_PREFIX = "10.48550/arxiv."
 SEARCH_ORDER = ("s2", "dblp", "crossref", "openalex", "arxiv")
 
 
-@dataclass
-class Work:
-    """One list entry on its way through resolve and fetch."""
-
-    entry: ListEntry
-    ids: Ids  # what is known so far
-    id_origin: dict[str, str] = field(default_factory=dict)  # "doi" -> "list" | "override" | "previous" | source
-    rejected: set[str] = field(default_factory=set)  # normalised ids never to accept ("doi:...", "arxiv:...", "s2:...")
-    pinned: set[str] = field(default_factory=set)  # id fields pinned by an override (never dropped)
-    records: list[SourceRecord] = field(default_factory=list)  # verified records from any source
-    candidates: list[Candidate] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    reason: str | None = None
-    matched: str | None = None  # how the work was found: "id", "search:s2", "search:dblp"
-    asked: set[str] = field(default_factory=set)  # sources already asked by identifier this run
-    lost_to_failure: bool = False  # unresolved only because sources were down
-
-
-@dataclass
-class SourceHealth:
-    """Which sources failed during this run (name -> message)."""
-
-    failures: dict[str, str] = field(default_factory=dict)
-
-    def fail(self, err: SourceUnavailable) -> None:
-        self.failures.setdefault(err.source, err.message)
-
-    def ok(self, name: str) -> bool:
-        return name not in self.failures
-
-
-def is_rejected(work: Work, ids: Ids) -> bool:
-    keys = set()
-    if ids.doi:
-        keys.add(f"doi:{ids.doi}")
-    if ids.arxiv:
-        keys.add(f"arxiv:{ids.arxiv}")
-    if ids.s2:
-        keys.add(f"s2:{ids.s2}")
-    return bool(keys & work.rejected)
-
-
 def clean_ids(ids: Ids) -> Ids:
     """An arXiv DataCite DOI (10.48550/arXiv.N) is not a published DOI: keep
     the arXiv id, drop the DOI, so Crossref is not asked for it and the
     published DOI (if any) can take its place."""
     if ids.doi and ids.doi.startswith(ARXIV_DOI_PREFIX):
-        return Ids(**{**ids.__dict__, "doi": None})
+        return dataclasses.replace(ids, doi=None)
     return ids
 
 
-def _adopt_ids(work: Work, record: SourceRecord) -> None:
+def adopt_ids(work: Work, record: SourceRecord) -> None:
     """Take identifiers from a verified record into the work, without
     overwriting pinned or already-known ones."""
     found = clean_ids(record.ids)
-    for name, value in found.__dict__.items():
-        if value is not None and getattr(work.ids, name) is None:
-            setattr(work.ids, name, value)
-            work.id_origin.setdefault(name, record.source)
+    for f in dataclasses.fields(found):
+        value = getattr(found, f.name)
+        if value is not None and getattr(work.ids, f.name) is None:
+            setattr(work.ids, f.name, value)
+            work.id_origin.setdefault(f.name, record.source)
 
 
 def lookupable(ids: Ids) -> bool:
@@ -104,84 +94,26 @@ def lookupable(ids: Ids) -> bool:
     return bool(ids.doi or ids.arxiv or ids.s2 or ids.corpus_id)
 
 
-def link_by_ids(works: list[Work], s2, health: SourceHealth) -> None:
-    """Step 2: one S2 batch for every work with an identifier."""
-    todo = [w for w in works if lookupable(w.ids)]
-    if not todo or s2 is None or not health.ok("s2"):
-        return
-    try:
-        found = s2.lookup([w.ids for w in todo])
-    except SourceUnavailable as err:
-        health.fail(err)
-        return
-    for w in todo:
-        w.asked.add("s2")
-    for work, rec in zip(todo, found):
-        if rec is None:
-            continue
-        agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
-        if not agrees and distrust(work, "s2", s2_id_field(work.ids), rec, score):
-            continue
-        if is_rejected(work, rec.ids):
-            work.warnings.append(f"s2 record {rec.ids.s2} is rejected by an override")
-            continue
-        work.records.append(rec)
-        work.matched = work.matched or "id"
-        _adopt_ids(work, rec)
+def link_by_ids(works: list[Work], sources: Sources, health: SourceHealth) -> None:
+    """Step 2: one S2 batch for every work with an identifier, then Crossref
+    (DOIs) and arXiv (arXiv ids) side by side for works S2 did not confirm.
+    Their records are kept, so :mod:`pipeline.fetch` does not ask again."""
+    s2 = sources.get("s2")
+    if s2 is not None:
+        look_up_and_verify([w for w in works if lookupable(w.ids)], s2, health, adopt_ids)
+    unconfirmed = [w for w in works if not w.records]
+    checkers = [src for name in ("crossref", "arxiv") if (src := sources.get(name)) is not None]
+    for answer in _side_by_side(checkers, lambda src: ask(src, unconfirmed, health)):
+        keep_verified(answer, adopt_ids)
 
 
-def s2_id_field(ids: Ids) -> str:
-    """The identifier S2 is asked by (the adapter's order)."""
-    return next(f for f in ("doi", "arxiv", "corpus_id", "s2") if getattr(ids, f) is not None)
-
-
-def distrust(work: Work, name: str, id_field: str, rec: SourceRecord, score: float) -> bool:
-    """A record fetched by one of the work's identifiers has another title:
-    report it and drop that identifier (True), unless an override pinned it
-    (False: kept, with a warning)."""
-    value = getattr(work.ids, id_field)
-    if id_field in work.pinned:
-        work.warnings.append(
-            f"pinned {id_field} {value} points to {rec.title!r} in {name} (title score {score:.0f}); kept because pinned"
-        )
-        return False
-    origin = work.id_origin.get(id_field, "list")
-    work.warnings.append(
-        f"{id_field} {value} (from the {origin}) points to {rec.title!r} in {name}, "
-        f"not the listed title (score {score:.0f}); not trusted"
-    )
-    setattr(work.ids, id_field, None)
-    if id_field == "arxiv":
-        work.ids.arxiv_version = None
-    work.id_origin.pop(id_field, None)
-    return True
-
-
-def verify_unconfirmed(works: list[Work], sources: dict, health: SourceHealth) -> None:
-    """Step 2b: identifiers Semantic Scholar could not confirm (unknown to it,
-    or S2 down) are checked against Crossref (DOIs) and arXiv (arXiv ids),
-    one batch each, before they are trusted.  The records are kept, so
-    :mod:`pipeline.fetch` does not ask again."""
-    for name, id_field in (("crossref", "doi"), ("arxiv", "arxiv")):
-        src = sources.get(name)
-        todo = [w for w in works if not w.records and getattr(w.ids, id_field)]
-        if src is None or not todo or not health.ok(name):
-            continue
-        try:
-            found = src.lookup([w.ids for w in todo])
-        except SourceUnavailable as err:
-            health.fail(err)
-            continue
-        for work, rec in zip(todo, found):
-            work.asked.add(name)
-            if rec is None:
-                continue
-            agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
-            if not agrees and distrust(work, name, id_field, rec, score):
-                continue
-            work.records.append(rec)
-            work.matched = work.matched or "id"
-            _adopt_ids(work, rec)
+def _side_by_side(sources: list[Source], job: Callable[[Source], object]) -> list:
+    """``job(source)`` for every source, each in its own thread (different
+    hosts overlap); results in the order of ``sources``."""
+    if len(sources) <= 1:
+        return [job(src) for src in sources]
+    with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="source") as pool:
+        return list(pool.map(job, sources))
 
 
 def _candidate(rec: SourceRecord, score: float) -> Candidate:
@@ -198,8 +130,9 @@ def _candidate(rec: SourceRecord, score: float) -> Candidate:
     )
 
 
-def _try_hits(work: Work, hits: list[SourceRecord]) -> SourceRecord | None:
-    """The best acceptable hit, or None (rejected hits become candidates).
+def best_hit(work: Work, hits: list[SourceRecord], *, keep_candidates: bool = True) -> SourceRecord | None:
+    """The best acceptable hit, or None (rejected hits become candidates
+    when ``keep_candidates``).
 
     Among acceptable hits (a search can return the conference paper, its
     arXiv version and a journal extension, all alike) prefer: the higher
@@ -209,13 +142,14 @@ def _try_hits(work: Work, hits: list[SourceRecord]) -> SourceRecord | None:
     hint_type = matching.classify_venue_hint(e.venue)
     accepted = []
     for rank, hit in enumerate(hits):
-        score = matching.title_score(e.title, hit.title)
         if is_rejected(work, hit.ids):
-            work.candidates.append(_candidate(hit, score))
+            if keep_candidates:
+                work.candidates.append(_candidate(hit, matching.title_score(e.title, hit.title)))
             continue
         ok, score, _why = matching.accept_search_hit(e.title, e.year, e.authors, hit.title, hit.year, hit.authors)
         if not ok:
-            work.candidates.append(_candidate(hit, score))
+            if keep_candidates:
+                work.candidates.append(_candidate(hit, score))
             continue
         preprint = hit.venue_type == "preprint"
         kind_ok = preprint if hint_type == "preprint" else not preprint
@@ -225,27 +159,101 @@ def _try_hits(work: Work, hits: list[SourceRecord]) -> SourceRecord | None:
     return min(accepted, key=lambda t: t[0])[1]
 
 
-def search_titles(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
-    """Step 3: title search for works with nothing to look up by."""
-    todo = [w for w in works if not w.records and not lookupable(w.ids)]
-    for work in todo:
-        for name in SEARCH_ORDER:
-            src = sources.get(name)
-            if src is None or not health.ok(name):
-                continue
-            try:
-                hits = src.search(work.entry.title)
-            except SourceUnavailable as err:
-                health.fail(err)
-                continue
-            hit = _try_hits(work, hits)
+def _accept(work: Work, hit: SourceRecord, name: str) -> None:
+    work.records.append(hit)
+    work.matched = f"search:{name}"
+    adopt_ids(work, hit)
+
+
+def search_batched(works: list[Work], sources: Sources, health: SourceHealth) -> None:
+    """Step 3a: every source's batched title search, for all titles at once.
+
+    Every hit is compared with every listed title; a hit is a candidate for
+    a work only when its title alone could pass the acceptance rule (score
+    >= :data:`pipeline.matching.SEARCH_TITLE_THRESHOLD`, the same folded
+    ``fuzz.ratio``), and is accepted only by :func:`best_hit`.  Hits that
+    fail are not kept as candidates here: the one-by-one search that follows
+    asks again and keeps them."""
+    for name in SEARCH_ORDER:
+        src = sources.get(name)
+        todo = [w for w in works if not w.records]
+        if src is None or not todo or not health.ok(name):
+            continue
+        try:
+            hits = src.search_titles([w.entry.title for w in todo])
+        except SourceUnavailable as err:
+            health.fail(err)
+            continue
+        if not hits:
+            continue
+        folded = [matching.fold(h.title or "") for h in hits]
+        for work in todo:
+            near = process.extract(
+                matching.fold(work.entry.title),
+                folded,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=matching.SEARCH_TITLE_THRESHOLD,
+                limit=None,
+            )
+            close = [hits[i] for _, _, i in sorted(near, key=lambda t: t[2])]
+            hit = best_hit(work, close, keep_candidates=False)
             if hit is not None:
-                work.records.append(hit)
-                work.matched = f"search:{name}"
-                _adopt_ids(work, hit)
-                break
-        if progress is not None:
-            progress()
+                _accept(work, hit, name)
+
+
+def search_one_by_one(works: list[Work], sources: Sources, health: SourceHealth, progress: Tick | None) -> None:
+    """Step 3b: each work's title goes down :data:`SEARCH_ORDER` until a hit
+    is accepted.  One thread per source, each with its own queue: a work
+    passes to the next source's queue when this one found nothing, so the
+    sources work side by side.  Each work still sees the sources in order,
+    one at a time, so its outcome does not depend on timing."""
+    chain = [src for name in SEARCH_ORDER if (src := sources.get(name)) is not None]
+    tick = progress or (lambda: None)
+    if not chain:
+        for _ in works:
+            tick()
+        return
+    queues: list[queue.Queue[Work | None]] = [queue.Queue() for _ in chain]
+    lock = threading.Lock()
+
+    def done() -> None:
+        with lock:
+            tick()
+
+    errors: list[BaseException] = []
+
+    def serve(step: int) -> None:
+        src, inbox = chain[step], queues[step]
+        while (work := inbox.get()) is not None:
+            hit = None
+            if health.ok(src.name) and not errors:
+                try:
+                    hit = best_hit(work, src.search(work.entry.title))
+                except SourceUnavailable as err:
+                    health.fail(err)
+                except Exception as err:  # a bug: stop asking, re-raised below  # noqa: BLE001
+                    errors.append(err)
+            if hit is not None:
+                _accept(work, hit, src.name)
+                done()
+            elif step + 1 < len(chain):
+                queues[step + 1].put(work)
+            else:
+                done()
+        if step + 1 < len(chain):
+            queues[step + 1].put(None)  # this queue is drained: so will the next be
+
+    for work in works:
+        queues[0].put(work)
+    queues[0].put(None)
+    threads = [threading.Thread(target=serve, args=(i,), name=f"search-{s.name}") for i, s in enumerate(chain)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def explain(work: Work, health: SourceHealth, offline: bool) -> None:
@@ -275,11 +283,15 @@ def explain(work: Work, health: SourceHealth, offline: bool) -> None:
         work.reason = "no identifier in the URL and no title-search match"
 
 
-def resolve(works: list[Work], sources: dict, health: SourceHealth, progress=None) -> None:
-    """Run steps 2 and 3 in place on ``works``."""
+def resolve(works: list[Work], sources: Sources, health: SourceHealth, progress: Tick | None = None) -> None:
+    """Run steps 2 and 3 in place on ``works``; ``progress()`` once per
+    work that went to title search."""
     for w in works:
         w.ids = clean_ids(w.ids)
-    link_by_ids(works, sources.get("s2"), health)
-    verify_unconfirmed(works, sources, health)
-    search_titles(works, sources, health, progress)
-
+    link_by_ids(works, sources, health)
+    todo = [w for w in works if not w.records and not lookupable(w.ids)]
+    search_batched(todo, sources, health)
+    for w in todo:
+        if w.records and progress is not None:
+            progress()
+    search_one_by_one([w for w in todo if not w.records], sources, health, progress)

@@ -8,7 +8,8 @@ official documentation):
 
 * Semantic Scholar Graph API -- https://api.semanticscholar.org/api-docs/graph
   (``POST /graph/v1/paper/batch``, ``GET /graph/v1/paper/search/match``,
-  ``GET /graph/v1/paper/search``, ``GET /graph/v1/paper/{id}``);
+  ``GET /graph/v1/paper/search``, ``GET /graph/v1/paper/search/bulk`` with its
+  query syntax and token paging, ``GET /graph/v1/paper/{id}``);
 * arXiv export API -- https://info.arxiv.org/help/api/user-manual.html
   (``GET /api/query`` with ``id_list`` or ``search_query``; Atom feed);
 * Crossref REST API -- https://api.crossref.org/swagger-ui/index.html
@@ -53,6 +54,8 @@ from xml.sax.saxutils import escape, quoteattr
 from rapidfuzz import fuzz, process
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.replicas import s2_bulk
 
 SOURCES = ("s2", "arxiv", "crossref", "openalex", "dblp")
 ENV_VARS = {
@@ -441,6 +444,7 @@ def s2_paper(w: Work, fields: list[str]) -> dict[str, Any]:
 class S2App(_SourceApp):
     name = "s2"
     MAX_BATCH = 500
+    _bulk: tuple[list[Work], s2_bulk.BulkIndex] | None = None
 
     def _fields(self, request: Request) -> list[str] | Response:
         raw = request.args.get("fields", "")
@@ -449,6 +453,19 @@ class S2App(_SourceApp):
         if bad:
             return _json({"error": f"Unrecognized or unsupported fields: [{', '.join(bad)}]"}, 400)
         return list(dict.fromkeys(f for f in fields if f != "paperId"))
+
+    def bulk(self, request: Request, fields: list[str]) -> Response:
+        """``/paper/search/bulk`` (query syntax and token paging: tests/replicas/s2_bulk.py)."""
+        if self._bulk is None:
+            known = [w for w in self.world.works if w.knows("s2")]
+            self._bulk = (known, s2_bulk.BulkIndex(
+                [f"{w.title} {w.abstract or ''}" for w in known], key=lambda i: known[i].s2_id))
+        known, index = self._bulk
+        try:
+            found, total, token = index.page(request.args.get("query", ""), request.args.get("token"))
+        except s2_bulk.QueryError as e:
+            return _json({"error": str(e)}, 400)
+        return _json({"total": total, "token": token, "data": [s2_paper(known[i], fields) for i in found]})
 
     def resolve(self, pid: str) -> Work | None:
         pid = pid.strip()
@@ -496,6 +513,8 @@ class S2App(_SourceApp):
                 return _json({"error": "Title match not found"}, 404)
             w, score = hits[0]
             return _json({"data": [{**s2_paper(w, fields), "matchScore": round(score * 1.1, 5)}]})
+        if path == "/graph/v1/paper/search/bulk":
+            return self.bulk(request, fields)
         if path == "/graph/v1/paper/search":
             query = request.args.get("query", "")
             offset = int(request.args.get("offset", 0))

@@ -19,7 +19,8 @@ from tests.replay import loopback_settings
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
-from pipeline.sources.arxiv import ArxivSource, person_from_name, split_versioned
+from pipeline.names import split_name
+from pipeline.sources.arxiv import ArxivSource, split_versioned
 
 DATA = Path(__file__).parent / "data" / "real" / "arxiv"
 ATOM = "application/atom+xml; charset=UTF-8"
@@ -104,14 +105,16 @@ def test_map_record_doi_lowercased_and_utf8_names():
     assert second.authors[2].name == "José Raúl Romero"
 
 
-def test_person_from_name_particles_and_unsplittable():
-    assert person_from_name("Peter H. N. de With").family == "de With"
-    assert person_from_name("Joost van der Putten").given == "Joost"
-    assert person_from_name("Joost van der Putten").family == "van der Putten"
-    single = person_from_name("Stravopodis")
-    assert (single.given, single.family) == (None, None)
-    suffixed = person_from_name("John Smith Jr.")
-    assert (suffixed.name, suffixed.given, suffixed.family) == ("John Smith Jr.", None, None)
+def test_split_name_particles_single_and_suffix():
+    assert split_name("Peter H. N. de With").family == "de With"
+    assert split_name("Joost van der Putten").given == "Joost"
+    assert split_name("Joost van der Putten").family == "van der Putten"
+    # one splitter for every module (issue 10): a lone name is the family
+    # name, a suffix stays in the display name and out of the split
+    single = split_name("Stravopodis")
+    assert (single.given, single.family) == (None, "Stravopodis")
+    suffixed = split_name("John Smith Jr.")
+    assert (suffixed.name, suffixed.given, suffixed.family) == ("John Smith Jr.", "John", "Smith")
 
 
 def test_split_versioned():

@@ -29,7 +29,8 @@ import arxiv
 from ..errors import SourceUnavailable
 from ..identifiers import normalize_doi
 from ..models import VENUE_PREPRINT, Ids, SourceRecord
-from .base import Source, person_from_name
+from ..names import split_name
+from .base import Source
 
 _VERSION_RE = re.compile(r"^(.+?)(?:v(\d+))?$")
 
@@ -49,6 +50,7 @@ def _squash(text: str | None) -> str | None:
 
 class ArxivSource(Source):
     name = "arxiv"
+    takes = ("arxiv",)
     batch_size = 100
 
     def _client(self, page_size: int) -> arxiv.Client:
@@ -130,7 +132,7 @@ class ArxivSource(Source):
                 doi=normalize_doi(obj.doi) if obj.doi else None,
             ),
             title=_squash(obj.title),
-            authors=[person_from_name(a.name) for a in obj.authors if a.name.strip()],
+            authors=[split_name(a.name) for a in obj.authors if a.name.strip()],
             year=published.year if published else None,
             publication_date=published.date().isoformat() if published else None,
             venue=journal_ref or "arXiv",

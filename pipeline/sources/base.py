@@ -1,20 +1,29 @@
-"""The shape every source adapter has.
+"""The shape every source adapter has: :class:`Source`.
 
-An adapter is small: it knows one API's paths and record format and nothing
-about the pipeline.  It does all network I/O through :class:`pipeline.http.Http`
-(pacing, retries, cache, request counts live there, once).
+An adapter knows one API's paths, limits and record format and nothing about
+the pipeline.  It owns, for its API:
 
-* ``lookup(ids)`` -- batch look-up by identifiers.  Returns a list aligned with
-  the input: a :class:`SourceRecord` or ``None`` (unknown to the source, or no
-  identifier this source can use).  Makes as few requests as the API allows
-  (S2: 500 ids per POST, OpenAlex: 50 DOIs per filter, arXiv: id_list pages).
-* ``search(title)`` -- title search; candidates as the API ranks them.  The
-  caller decides whether any is a match (see ``pipeline.resolve``).
-* ``map_record(obj)`` -- the API's record (already decoded) -> SourceRecord.
+* ``takes`` -- the identifiers it can be asked by, in the order it prefers
+  them; :meth:`Source.id_field` picks the one a work is asked by;
+* ``batch_size`` -- how many identifiers one look-up request carries;
+* :meth:`Source.lookup` -- batch look-up by identifier: a list aligned with
+  the input, a :class:`SourceRecord` or ``None`` (unknown to the source, or
+  no identifier it takes).  As few requests as the API allows;
+* :meth:`Source.search` -- title search for one title: candidates as the API
+  ranks them;
+* :meth:`Source.search_titles` -- batched title search for many titles:
+  every record any of them found, unassigned (sources without a batched
+  search send nothing and return ``[]``);
+* :meth:`Source.map_record` -- the API's record (decoded) -> SourceRecord.
 
-Both network methods raise :class:`pipeline.errors.SourceUnavailable` when the
-source cannot be reached or keeps answering garbage after the HTTP layer's
-retries; they never return partial garbage.
+Whether a record *is* the work the list means is never decided here: the
+stages check every record with :mod:`pipeline.matching`.
+
+All network I/O goes through :class:`pipeline.http.Http` (pacing, retries,
+cache, request counts live there, once), by public means only.  Network
+methods raise :class:`pipeline.errors.SourceUnavailable` when the source
+cannot be reached or keeps answering garbage after the HTTP layer's retries;
+they never return partial garbage.
 """
 
 from __future__ import annotations
@@ -23,54 +32,44 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from ..config import Settings
-from ..models import Ids, Person, SourceRecord
+from ..http import Http
+from ..models import Ids, SourceRecord
 
 
 class Source(ABC):
+    """One API (see the module docstring)."""
+
     name: ClassVar[str]
+    #: identifier fields of :class:`Ids` this source is looked up by, preferred first
+    takes: ClassVar[tuple[str, ...]] = ()
     batch_size: ClassVar[int] = 1
 
-    def __init__(self, http: "Http", settings: Settings):  # noqa: F821
+    def __init__(self, http: Http, settings: Settings):
         self.http = http
         self.settings = settings
         self.base_url = settings.endpoints[self.name]
 
-    @abstractmethod
+    def id_field(self, ids: Ids) -> str | None:
+        """The identifier a work with ``ids`` is asked by (None: it cannot be)."""
+        return next((f for f in self.takes if getattr(ids, f) is not None), None)
+
     def lookup(self, ids: list[Ids]) -> list[SourceRecord | None]:
-        ...
+        """Records by identifier, aligned with ``ids``.  This default is for
+        sources that take no identifier: all ``None``, no request."""
+        if self.takes:
+            raise NotImplementedError(f"{type(self).__name__} takes {self.takes} but has no lookup")
+        return [None] * len(ids)
 
     @abstractmethod
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:
-        ...
+        """Candidates for one title, in the API's order."""
+
+    def search_titles(self, titles: list[str]) -> list[SourceRecord]:
+        """Candidates for many titles at once, unassigned.  Default: no
+        batched title search in this API (``[]``, no request)."""
+        return []
 
     @staticmethod
     @abstractmethod
     def map_record(obj: Any) -> SourceRecord:
-        ...
-
-
-# name particles that belong to the family name, and suffixes that make a
-# display name too ambiguous to split
-_NAME_PARTICLES = frozenset(
-    "da das de del della der di dos du la le st. ten ter van von zu".split()
-)
-_NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
-
-
-def person_from_name(name: str, orcid: str | None = None) -> Person:
-    """A display name ("Peter H. N. de With") -> :class:`Person`.
-
-    Family name = last token, extended leftwards over lowercase particles
-    ("van der Putten", "de With").  One-token names and names ending in a
-    suffix (Jr., III) are not split (given/family None): not reliable.
-    """
-    display = " ".join(name.split())
-    tokens = display.split(" ")
-    if len(tokens) < 2 or tokens[-1].lower() in _NAME_SUFFIXES:
-        return Person(name=display, orcid=orcid)
-    start = len(tokens) - 1
-    while start > 1 and tokens[start - 1].lower() in _NAME_PARTICLES:
-        start -= 1
-    return Person(
-        name=display, given=" ".join(tokens[:start]), family=" ".join(tokens[start:]), orcid=orcid
-    )
+        """One decoded API record -> :class:`SourceRecord`."""

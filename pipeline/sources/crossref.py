@@ -106,6 +106,7 @@ def _person(author: dict) -> Person | None:
 
 class CrossrefSource(Source):
     name = "crossref"
+    takes = ("doi",)
     batch_size = 50
 
     def _params(self, **params: Any) -> dict[str, Any]:

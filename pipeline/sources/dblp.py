@@ -5,9 +5,9 @@
   with no match ``hit`` is absent.  Characters with a meaning in DBLP's query
   syntax (``:`` field prefix, ``|`` OR, ``$`` exact word, leading ``-`` NOT,
   ``^``, ``"``) are replaced by spaces so a title is searched as plain words.
-* ``lookup``: DBLP has no batch look-up by identifier (only one record per
-  ``/rec/<key>`` request, in XML/BibTeX), so ``lookup`` returns ``None`` for
-  every entry and sends nothing; DBLP is used through ``search`` only.
+* no ``lookup``: DBLP has no batch look-up by identifier (only one record
+  per ``/rec/<key>`` request, in XML/BibTeX), so the adapter takes no
+  identifiers (``takes = ()``) and DBLP is used through ``search`` only.
 
 DBLP's JSON quirks handled by ``map_record``: ``authors.author`` is a dict
 for one author and a list for several; author names may carry a
@@ -21,9 +21,9 @@ import re
 from typing import Any
 
 from ..errors import SourceUnavailable
-from ..identifiers import normalize_arxiv, normalize_doi
+from ..identifiers import ARXIV_DOI_PREFIX, normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
-from .base import person_from_name
+from ..names import split_name
 from .base import Source
 
 TYPE_TO_VENUE = {
@@ -53,11 +53,7 @@ def query_words(title: str) -> str:
 
 class DblpSource(Source):
     name = "dblp"
-    batch_size = 1
-
-    def lookup(self, ids: list[Ids]) -> list[SourceRecord | None]:
-        """No batch look-up in DBLP: always ``None``, no request."""
-        return [None] * len(ids)
+    takes = ()  # no look-up by identifier (see the module docstring)
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:
         """Publication search for a title; DBLP's ranking."""
@@ -93,12 +89,12 @@ class DblpSource(Source):
         for a in raw_authors:
             name = _one(a)
             if name:
-                authors.append(person_from_name(_DISAMBIGUATION.sub("", name)))
+                authors.append(split_name(_DISAMBIGUATION.sub("", name)))
         title = _one(obj.get("title"))
         if title and title.endswith("."):
             title = title[:-1].rstrip()
         doi = normalize_doi(_one(obj.get("doi")) or "")
-        arxiv = normalize_arxiv(doi.removeprefix("10.48550/arxiv.")) if doi and doi.startswith("10.48550/arxiv.") else None
+        arxiv = normalize_arxiv(doi.removeprefix(ARXIV_DOI_PREFIX)) if doi and doi.startswith(ARXIV_DOI_PREFIX) else None
         year = _one(obj.get("year"))
         venue = _one(obj.get("venue"))
         raw_type = _one(obj.get("type"))

@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SourceUnavailable
-from ..identifiers import normalize_arxiv, normalize_doi
+from ..identifiers import ARXIV_DOI_PREFIX, normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
-from .base import person_from_name
+from ..names import split_name
 from .base import Source
 
 # Source.type (https://docs.openalex.org/api-entities/sources/source-object#type)
@@ -33,7 +33,6 @@ SOURCE_TYPE_TO_VENUE = {
     "conference": VENUE_CONFERENCE,
     "repository": VENUE_PREPRINT,
 }
-ARXIV_DOI_PREFIX = "10.48550/arxiv."
 
 
 def abstract_from_inverted_index(index: dict[str, list[int]] | None) -> str | None:
@@ -60,6 +59,7 @@ def _query_doi(ids: Ids) -> str | None:
 
 class OpenAlexSource(Source):
     name = "openalex"
+    takes = ("doi",)
     batch_size = 50
 
     def _get(self, params: dict[str, Any]) -> list[dict]:
@@ -117,7 +117,7 @@ class OpenAlexSource(Source):
             author = authorship.get("author") or {}
             name = author.get("display_name") or authorship.get("raw_author_name")
             if name and name.strip():
-                authors.append(person_from_name(name, orcid=_short_id(author.get("orcid"))))
+                authors.append(split_name(name, orcid=_short_id(author.get("orcid"))))
         biblio = obj.get("biblio") or {}
         first, last = biblio.get("first_page"), biblio.get("last_page")
         pages = f"{first}-{last}" if first and last and first != last else (first or None)

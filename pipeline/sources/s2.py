@@ -1,34 +1,55 @@
 """Semantic Scholar Academic Graph API adapter.
 
 API: https://api.semanticscholar.org/api-docs/graph
-(``POST /graph/v1/paper/batch``, ``GET /graph/v1/paper/search/match``).
 
-Requests are built by the official-ish client `semanticscholar
-<https://semanticscholar.readthedocs.io/>`_ (0.12); its transport is replaced
-by :class:`HttpRequester`, which sends through :class:`pipeline.http.Http`
-(pacing, retries, cache, counts) and maps HTTP statuses to the client's
-exceptions the way :class:`semanticscholar.ApiRequester.ApiRequester` does.
+* ``lookup``: ``POST /graph/v1/paper/batch?fields=...`` with ``{"ids": [...]}``,
+  at most 500 ids per request
+  (https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data/operation/post_graph_get_papers).
+  The answer is a list aligned with the ids, ``null`` for an id S2 does not
+  know.  Each work is asked by its DOI, else arXiv id, else CorpusId, else
+  S2 paperId (:func:`s2_key`).
+* ``search``: ``GET /graph/v1/paper/search/match?query=<title>`` -- the one
+  paper whose title matches best, or 404 "Title match not found"
+  (https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data/operation/get_graph_paper_title_search).
+* ``search_titles``: ``GET /graph/v1/paper/search/bulk?query=...`` -- the
+  query takes boolean syntax (``"quoted phrase"``, ``|`` for OR, ``+``,
+  ``-``); an answer is ``{total, token, data}`` with up to 1,000 records per
+  page and a continuation ``token`` for the next page (null on the last);
+  no relevance ranking
+  (https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data/operation/get_graph_paper_bulk_search).
+  Many titles go in one query as quoted phrases joined by `` | ``, chunked so
+  the query stays under :data:`MAX_BULK_QUERY` characters once URL-encoded
+  (S2 documents no URL limit; 4,000 keeps the whole request line far below
+  the common 8 KiB server limit).  At most :data:`MAX_BULK_PAGES` pages are
+  read per chunk; whatever a chunk's pages miss goes to ``search``.  Hits are
+  returned unassigned: the resolve stage checks every hit against every
+  title.
+
+Requests go through :class:`pipeline.http.Http` directly (pacing, retries,
+cache, counts).  The ``semanticscholar`` client (0.12) has no public way to
+hand it a session or transport -- its requester is the private
+``AsyncSemanticScholar._requester`` -- so it is not used for requests; its
+documented model type :class:`semanticscholar.Paper.Paper` is still accepted
+by :meth:`S2Source.map_record`.  Statuses are read the way the client reads
+them: 400 = bad query, 403 = bad API key, 404 = not found; 429 and 5xx are
+retried by the HTTP layer and end in :class:`SourceUnavailable`.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import quote_plus
 
-from semanticscholar import SemanticScholar
-from semanticscholar.ApiRequester import ApiRequester
+import requests
 from semanticscholar.Paper import Paper
-from semanticscholar.SemanticScholarException import (
-    BadQueryParametersException,
-    ObjectNotFoundException,
-    SemanticScholarException,
-)
 
 from ..errors import SourceUnavailable
-from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, Person, SourceRecord
+from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
+from ..names import split_name
 from .base import Source
 
+GRAPH = "/graph/v1"
 
 # https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data/operation/post_graph_get_papers
 FIELDS = [
@@ -36,9 +57,17 @@ FIELDS = [
     "citationCount", "influentialCitationCount", "referenceCount", "openAccessPdf",
     "publicationTypes", "publicationDate", "journal", "url",
 ]
+BATCH_SIZE = 500  # ids per POST /paper/batch (documented limit)
+BULK_PAGE = 1000  # records per /paper/search/bulk page (documented)
+MAX_BULK_QUERY = 4000  # characters of the URL-encoded bulk query (our limit, see above)
+MAX_BULK_PAGES = 3  # pages followed per bulk chunk before the rest is left to match
+
+# characters with a meaning in the bulk query syntax; inside a phrase they
+# would end it or change it, and S2's tokenizer splits words on them anyway
+_BULK_SPECIALS = re.compile(r'["|+\-*()~\\]')
 
 
-def _error_message(resp) -> str:
+def _error_message(resp: requests.Response) -> str:
     """The ``error``/``message`` of an S2 error body, else the raw text."""
     try:
         data = resp.json()
@@ -47,46 +76,6 @@ def _error_message(resp) -> str:
     if isinstance(data, dict):
         return str(data.get("error") or data.get("message") or data)
     return str(data)
-
-
-class HttpRequester(ApiRequester):
-    """An :class:`ApiRequester` whose transport is our :class:`Http`.
-
-    ``last_data`` keeps the last decoded answer: the client drops the
-    ``null`` entries of a batch answer, the adapter needs them for alignment.
-    """
-
-    def __init__(self, http, api_key: str | None):
-        super().__init__(timeout=30, retry=False)
-        self.http = http
-        self.api_key = api_key
-        self.last_data: Any = None
-
-    async def get_data_async(self, url: str, parameters: str, headers: dict, payload: dict = None):
-        # The client hands over a raw query string ("&fields=a,b", "query=...&limit=100");
-        # httpx would parse it the same way.
-        params = parse_qsl(parameters.lstrip("&"), keep_blank_values=True)
-        send_headers = dict(headers or {})
-        if self.api_key:
-            send_headers["x-api-key"] = self.api_key
-        method = "POST" if payload else "GET"
-        r = self.http.request("s2", method, url, params=params, json=payload, headers=send_headers, expect="json")
-        # Same mapping as ApiRequester._get_data_async (semanticscholar 0.12).
-        # 429/500/504 never get here: Http retries them, then raises SourceUnavailable.
-        if r.status_code == 200:
-            data = r.json()
-            if isinstance(data, dict) and len(data) == 1 and "error" in data:
-                data = {}
-            self.last_data = data
-            return data
-        self.last_data = None
-        if r.status_code == 400:
-            raise BadQueryParametersException(_error_message(r))
-        if r.status_code == 403:
-            raise PermissionError("HTTP status 403 Forbidden.")
-        if r.status_code == 404:
-            raise ObjectNotFoundException(_error_message(r))
-        raise SourceUnavailable("s2", f"HTTP {r.status_code}: {_error_message(r)}")
 
 
 def s2_key(ids: Ids) -> str | None:
@@ -101,14 +90,6 @@ def s2_key(ids: Ids) -> str | None:
     if ids.s2:
         return ids.s2
     return None
-
-
-def _person(name: str) -> Person:
-    """"Given Names Family" -> Person; the last token is the family name."""
-    tokens = name.split()
-    if len(tokens) == 1:
-        return Person(name=name, given=None, family=tokens[0])
-    return Person(name=name, given=" ".join(tokens[:-1]), family=tokens[-1])
 
 
 def _text(value: Any, *, keep_lines: bool = False) -> str | None:
@@ -147,19 +128,58 @@ def _venue_type(pv: dict, venue: str | None, types: list[str], ext: dict) -> str
     return None
 
 
+def bulk_phrase(title: str) -> str | None:
+    """A title as one quoted phrase of the bulk query syntax (None: no words)."""
+    words = _BULK_SPECIALS.sub(" ", title).split()
+    return '"' + " ".join(words) + '"' if words else None
+
+
+def bulk_queries(titles: list[str], limit: int = MAX_BULK_QUERY) -> list[str]:
+    """Bulk queries (``"a" | "b" | ...``) covering every distinct title, each
+    at most ``limit`` characters URL-encoded (a longer single phrase gets a
+    query of its own)."""
+    queries: list[str] = []
+    current: list[str] = []
+    size = 0
+    for phrase in dict.fromkeys(p for t in titles if (p := bulk_phrase(t))):
+        cost = len(quote_plus(phrase)) + (len(quote_plus(" | ")) if current else 0)
+        if current and size + cost > limit:
+            queries.append(" | ".join(current))
+            current, size = [], 0
+            cost = len(quote_plus(phrase))
+        current.append(phrase)
+        size += cost
+    if current:
+        queries.append(" | ".join(current))
+    return queries
+
+
 class S2Source(Source):
-    """Semantic Scholar: batch look-up by DOI/arXiv/CorpusId/paperId, title match."""
+    """Semantic Scholar: batch look-up by DOI/arXiv/CorpusId/paperId, title
+    match, bulk title search."""
 
     name = "s2"
-    batch_size = 500
+    takes = ("doi", "arxiv", "corpus_id", "s2")
+    batch_size = BATCH_SIZE
 
-    def __init__(self, http, settings):
-        super().__init__(http, settings)
-        self.client = SemanticScholar(api_key=settings.s2_api_key, api_url=self.base_url, retry=False)
-        self.requester = HttpRequester(http, settings.s2_api_key)
-        # SemanticScholar is a sync wrapper around AsyncSemanticScholar, which
-        # owns the requester used by every call.
-        self.client._AsyncSemanticScholar._requester = self.requester
+    def _get(self, path: str, params: list[tuple[str, str]], what: str) -> requests.Response:
+        return self._send("GET", path, params, None, what)
+
+    def _send(
+        self, method: str, path: str, params: list[tuple[str, str]], body: Any, what: str
+    ) -> requests.Response:
+        headers = {"x-api-key": self.settings.s2_api_key} if self.settings.s2_api_key else {}
+        r = self.http.request(
+            self.name, method, f"{self.base_url}{GRAPH}{path}", params=params, json=body,
+            headers=headers, expect="json",
+        )
+        if r.status_code == 400:
+            raise SourceUnavailable(self.name, f"{what} rejected (HTTP 400): {_error_message(r)}")
+        if r.status_code == 403:
+            raise SourceUnavailable(self.name, "HTTP status 403 Forbidden. Is S2_API_KEY valid?")
+        if r.status_code not in (200, 404):
+            raise SourceUnavailable(self.name, f"HTTP {r.status_code} for a {what}: {_error_message(r)}")
+        return r
 
     def lookup(self, ids: list[Ids]) -> list[SourceRecord | None]:
         """One record (or None) per input, in order; POSTs of <= 500 ids."""
@@ -170,45 +190,66 @@ class S2Source(Source):
             chunk = wanted[start:start + self.batch_size]
             data = self._batch([key for _, key in chunk])
             for (pos, _), item in zip(chunk, data):
-                out[pos] = self.map_record(item) if item is not None else None
+                out[pos] = self._map(item, "batch") if item is not None else None
         return out
 
-    def _batch(self, keys: list[str]) -> list[dict | None]:
+    def _batch(self, keys: list[str]) -> list[Any]:
         """The raw batch answer: a list aligned with ``keys``, null = unknown."""
-        try:
-            self.client.get_papers(keys, fields=FIELDS)
-        except BadQueryParametersException as e:
-            raise SourceUnavailable("s2", f"batch request rejected (HTTP 400): {e}") from None
-        except PermissionError as e:
-            raise SourceUnavailable("s2", f"{e} Is S2_API_KEY valid?") from None
-        except (SemanticScholarException, ValueError, TypeError, KeyError, AttributeError) as e:
-            raise SourceUnavailable("s2", f"unreadable batch answer: {e!r}") from None
-        data = self.requester.last_data
+        r = self._send("POST", "/paper/batch", [("fields", ",".join(FIELDS))], {"ids": keys}, "batch request")
+        data = r.json() if r.status_code == 200 else None
         if not isinstance(data, list) or len(data) != len(keys):
             size = len(data) if isinstance(data, list) else type(data).__name__
-            raise SourceUnavailable("s2", f"batch answer has {size} items for {len(keys)} ids")
+            raise SourceUnavailable(self.name, f"batch answer has {size} items for {len(keys)} ids")
         return data
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:
         """Best title match (``/paper/search/match``): ``[record]`` or ``[]``."""
-        # The client pastes the query into a raw query string: '&', '+' and '%'
-        # would be read as separators/escapes, so they become spaces.
+        # '&', '+' and '%' carry no words; they become spaces (as the
+        # semanticscholar client did, so cached answers stay valid)
         query = " ".join(re.sub(r"[&+%]", " ", title).split())
         if not query:
             return []
+        params = [("query", query), ("fields", ",".join(FIELDS)), ("offset", "0"), ("limit", "100")]
+        r = self._get("/paper/search/match", params, "search")
+        if r.status_code == 404:  # "Title match not found"
+            return []
+        data = r.json()
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise SourceUnavailable(self.name, "unreadable search answer: no 'data' list")
+        return [self._map(items[0], "search")] if items else []
+
+    def search_titles(self, titles: list[str]) -> list[SourceRecord]:
+        """Every record the bulk search finds for any of ``titles`` (see
+        the module docstring), each paper once, unassigned."""
+        found: dict[str, SourceRecord] = {}
+        for query in bulk_queries(titles):
+            token: str | None = None
+            for _page in range(MAX_BULK_PAGES):
+                params = [("query", query), ("fields", ",".join(FIELDS))]
+                if token:
+                    params.append(("token", token))
+                r = self._get("/paper/search/bulk", params, "bulk search")
+                if r.status_code == 404:  # no bulk search on this server: the match path does the work
+                    return list(found.values())
+                data = r.json()
+                if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+                    raise SourceUnavailable(self.name, "unreadable bulk search answer: no 'data' list")
+                for item in data["data"]:
+                    rec = self._map(item, "bulk search")
+                    found.setdefault(rec.ids.s2 or f"#{len(found)}", rec)
+                token = data.get("token") if isinstance(data.get("token"), str) else None
+                if not token:
+                    break
+        return list(found.values())
+
+    def _map(self, item: Any, what: str) -> SourceRecord:
+        if not isinstance(item, dict):
+            raise SourceUnavailable(self.name, f"unreadable {what} answer: a {type(item).__name__} for a paper")
         try:
-            paper = self.client.search_paper(query, match_title=True, fields=FIELDS)
-        except ObjectNotFoundException:  # 404 "Title match not found"
-            return []
-        except IndexError:  # 200 with an empty data list
-            return []
-        except BadQueryParametersException as e:
-            raise SourceUnavailable("s2", f"search rejected (HTTP 400): {e}") from None
-        except PermissionError as e:
-            raise SourceUnavailable("s2", f"{e} Is S2_API_KEY valid?") from None
-        except (SemanticScholarException, ValueError, TypeError, KeyError, AttributeError) as e:
-            raise SourceUnavailable("s2", f"unreadable search answer: {e!r}") from None
-        return [self.map_record(paper)]
+            return self.map_record(item)
+        except (TypeError, ValueError, AttributeError) as e:
+            raise SourceUnavailable(self.name, f"unreadable {what} answer: {e!r}") from None
 
     @staticmethod
     def map_record(obj: Any) -> SourceRecord:
@@ -217,7 +258,7 @@ class S2Source(Source):
         Field reference: https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data
         Missing and null fields stay None.
         """
-        d: dict = obj.raw_data if isinstance(obj, Paper) else obj
+        d: dict[str, Any] = obj.raw_data if isinstance(obj, Paper) else obj
         ext = d.get("externalIds") or {}
         pv = d.get("publicationVenue") or {}
         journal = d.get("journal") or {}
@@ -230,7 +271,7 @@ class S2Source(Source):
             dblp=_text(ext.get("DBLP")),
             s2=_text(d.get("paperId")),
         )
-        authors = [_person(n) for a in (d.get("authors") or []) if (n := _text((a or {}).get("name")))]
+        authors = [split_name(n) for a in (d.get("authors") or []) if (n := _text((a or {}).get("name")))]
         venue = _text(pv.get("name")) or _text(d.get("venue")) or _text(journal.get("name"))
         pdf = d.get("openAccessPdf") or {}
         volume = _text(journal.get("volume"))

@@ -1,0 +1,1 @@
+"""Loopback replicas of the scholarly APIs, one module per API (synthetic data)."""
