@@ -15,6 +15,13 @@ Stability: :func:`assign_keys` keeps every key handed out by a previous run
 (``reserved``) exactly as it was, and only new entries get new keys (with a
 suffix "a", "b", ... when the base key is taken).  So adding an entry anywhere
 in the list never changes an existing entry's key.
+
+Provisional keys: a paper key made while its year or first author was unknown
+holds a placeholder (``nd`` for the year, ``anon`` for the author, as in
+``anonndfoo`` or ``smithndfoo``).  Such a key is provisional: once a run knows
+both the year and the first author, :func:`settle_keys` gives the entry the
+key those make (``smith2021foo``), and from then on that settled key never
+changes again.  A key set by an override is never touched.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.models import Person
+from pipeline.models import KIND_SOFTWARE, Entry, Person
 
 # Letters that NFKD does not decompose into ASCII (https://unicode.org/reports/tr15/).
 _TRANSLIT = str.maketrans(
@@ -122,3 +129,52 @@ def assign_keys(items: list[tuple[str, str]], reserved: dict[str, str]) -> dict[
         taken.add(key)
         result[identity] = key
     return result
+
+
+def _placeholder_bases(authors: list[Person], year: int | None, title: str) -> set[str]:
+    """Every base key with a placeholder that the list's data could have made:
+    with the year or without, with the first author or without."""
+    out = set()
+    for a in ([authors, []] if authors else [[]]):
+        for y in ([year, None] if year is not None else [None]):
+            if not a or y is None:
+                out.add(base_key(a, y, title))
+    return out
+
+
+def is_provisional(key: str, entry: Entry) -> bool:
+    """``key`` is one of the placeholder keys (:func:`_placeholder_bases`,
+    plus a collision suffix of letters) the list's view of ``entry`` makes."""
+    if entry.kind == KIND_SOFTWARE:
+        return False
+    for base in _placeholder_bases(entry.list.authors, entry.list.year, entry.list.title):
+        if key == base or (key.startswith(base) and key[len(base):].isalpha()):
+            return True
+    return False
+
+
+def settle_keys(entries: list[Entry], taken: set[str], fixed: set[str] = frozenset()) -> dict[str, str]:
+    """Give every entry whose key is provisional, and whose year and first
+    author are now known (from any source), its settled key; return
+    ``{old key: new key}``.  ``entry.key`` is changed in place.
+
+    ``taken`` holds the keys that may not be handed out (the previous run's
+    keys included, so a removed entry's key is never reused); keys in
+    ``fixed`` (set by overrides) are never changed.  Suffixes follow
+    :func:`assign_keys`: the first free of base, base+"a", ...
+    """
+    used = set(taken) | {e.key for e in entries}
+    renamed: dict[str, str] = {}
+    for e in entries:
+        if e.key in fixed or e.year is None or not e.authors or not _family(e.authors[0]):
+            continue
+        if not is_provisional(e.key, e):
+            continue
+        base = base_key(e.authors, e.year, e.list.title)
+        key, n = base, 1
+        while key in used:
+            key, n = base + _suffix(n), n + 1
+        used.add(key)
+        renamed[e.key] = key
+        e.key = key
+    return renamed

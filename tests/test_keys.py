@@ -117,3 +117,44 @@ def test_many_collisions_same_keys_as_first_free_suffix():
         want[ident] = key
     assert got == want
     assert got["p0"] == "k" and got["p1"] == "kb" and got["p2"] == "kd"
+
+
+# --- provisional keys ----------------------------------------------------------
+
+
+def _entry(key, *, list_authors=(), list_year=None, authors=(), year=None, title="On the Foo of Bar",
+           kind="paper"):
+    from pipeline.models import Entry, ListInfo
+
+    info = ListInfo(title=title, url=None, authors=list(list_authors), et_al=False, venue=None, year=list_year,
+                    sections=[], lines=[1])
+    return Entry(key=key, kind=kind, list=info, title=title, authors=list(authors), year=year)
+
+
+def test_placeholder_keys_settle_once_year_and_author_are_known():
+    from pipeline.keys import is_provisional, settle_keys
+
+    smith = Person("Ann Smith", "Ann", "Smith")
+    no_year = _entry("smithndfoo", list_authors=[smith], authors=[smith], year=2021)
+    nobody = _entry("anonndfoo", authors=[Person("Wei Jia", "Wei", "Jia")], year=2019)
+    nobody_b = _entry("anonndfooa", authors=[Person("Wei Jia", "Wei", "Jia")], year=2019)
+    still = _entry("anon2020foo", list_year=2020, year=2020)  # no author known yet: stays provisional
+    fixed = _entry("anonndfoob", authors=[smith], year=2020)  # an override set this key
+    assert all(is_provisional(e.key, e) for e in (no_year, nobody, nobody_b, still, fixed))
+    renamed = settle_keys([no_year, nobody, nobody_b, still, fixed], taken={"jia2019foo"}, fixed={"anonndfoob"})
+    # jia2019foo belonged to the previous run (a removed entry): never reused
+    assert renamed == {"smithndfoo": "smith2021foo", "anonndfoo": "jia2019fooa", "anonndfooa": "jia2019foob"}
+    assert [e.key for e in (no_year, nobody, nobody_b, still, fixed)] == [
+        "smith2021foo", "jia2019fooa", "jia2019foob", "anon2020foo", "anonndfoob"]
+
+
+def test_settled_and_ordinary_keys_never_change():
+    from pipeline.keys import is_provisional, settle_keys
+
+    smith = Person("Ann Smith", "Ann", "Smith")
+    settled = _entry("smith2021foo", list_authors=[smith], authors=[smith], year=2022)  # year corrected later
+    ordinary = _entry("smith2019foo", list_authors=[smith], list_year=2019, authors=[smith], year=2020)
+    software = _entry("tvm", title="TVM", kind="software", authors=[smith], year=2020)
+    assert not any(is_provisional(e.key, e) for e in (settled, ordinary, software))
+    assert settle_keys([settled, ordinary, software], taken=set()) == {}
+    assert [settled.key, ordinary.key, software.key] == ["smith2021foo", "smith2019foo", "tvm"]
