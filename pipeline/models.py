@@ -18,8 +18,6 @@ from typing import Any
 
 from .errors import SourceUnavailable
 
-from .errors import SourceUnavailable
-
 SCHEMA_VERSION = 1
 
 KIND_PAPER = "paper"
@@ -196,41 +194,6 @@ class Candidate:
     doi: str | None = None
     arxiv: str | None = None
     s2: str | None = None
-
-
-@dataclass
-class Work:
-    """One list entry on its way through resolve and fetch (made by
-    :mod:`pipeline.run`, filled by :mod:`pipeline.resolve` and
-    :mod:`pipeline.fetch`, read by :mod:`pipeline.merge`)."""
-
-    entry: ListEntry
-    ids: Ids  # what is known so far
-    # id field -> where it came from: "list" | "override" | "previous" | a source name
-    id_origin: dict[str, str] = field(default_factory=dict)
-    # normalised ids never to accept ("doi:...", "arxiv:...", "s2:...")
-    rejected: set[str] = field(default_factory=set)
-    pinned: set[str] = field(default_factory=set)  # id fields pinned by an override (never dropped)
-    records: list[SourceRecord] = field(default_factory=list)  # verified records from any source
-    candidates: list[Candidate] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    reason: str | None = None
-    matched: str | None = None  # how the work was found: "id", "search:s2", "search:dblp"
-    asked: set[str] = field(default_factory=set)  # sources already asked by identifier this run
-    lost_to_failure: bool = False  # unresolved only because sources were down
-
-
-@dataclass
-class SourceHealth:
-    """Which sources failed during this run (name -> first message)."""
-
-    failures: dict[str, str] = field(default_factory=dict)
-
-    def fail(self, err: SourceUnavailable) -> None:
-        self.failures.setdefault(err.source, err.message)
-
-    def ok(self, name: str) -> bool:
-        return name not in self.failures
 
 
 @dataclass
