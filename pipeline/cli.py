@@ -9,17 +9,21 @@ Commands mirror the library's stages (see ``python -m pipeline --help``):
 * ``serve``    preview exports/ on http://127.0.0.1:PORT
 
 Exit status: 0 success; 1 with ``--strict`` when a source failed; 2 usage
-or input error (the message names the file and line).
+or input error (the message names the file and line), another run holding the
+data with ``--no-wait``, or a port that cannot be served; 130 interrupted
+(Ctrl-C); 141 output closed early (``parse | head``), as for SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .errors import InputError
+from .run import DEFAULT_MAX_REMOVALS_SHARE
 
 EPILOG = """environment:
   PIPELINE_S2_URL, PIPELINE_ARXIV_URL, PIPELINE_CROSSREF_URL, PIPELINE_OPENALEX_URL,
@@ -29,7 +33,10 @@ EPILOG = """environment:
   PIPELINE_PACE_SCALE   multiplies every pause between requests (0 = no pacing)
   PIPELINE_CACHE_DIR    HTTP cache directory (default: the user cache directory)
 
-exit status: 0 ok, 1 a source failed and --strict was given, 2 usage or input error"""
+exit status: 0 ok, 1 a source failed and --strict was given, 2 usage or input error
+  (also: another run holds the data and --no-wait was given), 130 interrupted"""
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`
 
 
 def _common(p: argparse.ArgumentParser, *, inputs: bool = True) -> None:
@@ -37,6 +44,28 @@ def _common(p: argparse.ArgumentParser, *, inputs: bool = True) -> None:
         p.add_argument("--input", type=Path, default=Path("data/raw.md"), help="the Markdown list (default: %(default)s)")
     p.add_argument("--enriched", type=Path, default=Path("data/enriched.json"), help="enriched data file (default: %(default)s)")
     p.add_argument("--exports", type=Path, default=Path("exports"), help="exports directory (default: %(default)s)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="when another run is using the same enriched file, exit 2 at once instead of waiting")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1 (e.g. 0.25)")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 picks a free one)")
+    return value
 
 
 def _network(p: argparse.ArgumentParser, refresh: bool) -> None:
@@ -47,7 +76,12 @@ def _network(p: argparse.ArgumentParser, refresh: bool) -> None:
     p.add_argument("--max-age", default="7d" if refresh else None, metavar="AGE",
                    help=("refetch entries fetched longer ago than AGE (e.g. 7d, 12h, 0 for all); "
                          + ("default: %(default)s" if refresh else "default: look up every entry, answering from the HTTP cache (7 days)")))
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--allow-removals", action="store_true",
+                   help="accept a list that drops more than --max-removals-share of the known entries")
+    p.add_argument("--max-removals-share", type=_share, default=DEFAULT_MAX_REMOVALS_SHARE, metavar="SHARE",
+                   help="stop, writing nothing, when more than this share of the entries in the enriched "
+                        "file would be removed (default: %(default)s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the exports directory on 127.0.0.1 for preview")
     p.add_argument("--exports", type=Path, default=Path("exports"), help="directory to serve (default: %(default)s)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default: %(default)s)")
     return parser
 
 
@@ -96,24 +130,46 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse: 2 for usage errors, 0 for --help
         return int(e.code or 0)
     try:
-        if args.command in ("run", "refresh"):
-            return _cmd_run(args)
-        if args.command == "parse":
-            return _cmd_parse(args)
-        if args.command == "export":
-            return _cmd_export(args)
-        if args.command == "serve":
-            from .reader import serve
-
-            serve(args.exports, port=args.port)
-            return 0
+        return _dispatch(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except ValueError as e:  # bad settings such as PIPELINE_PACE_SCALE
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`parse | head`): no traceback, and no second
+        # error when Python flushes stdout at exit
+        # (https://docs.python.org/3/library/signal.html#note-on-sigpipe)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written is kept (the next run finishes or undoes it)", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args) -> int:
+    if args.command in ("run", "refresh"):
+        return _cmd_run(args)
+    if args.command == "parse":
+        return _cmd_parse(args)
+    if args.command == "export":
+        return _cmd_export(args)
+    if args.command == "serve":
+        return _cmd_serve(args)
     return 2
+
+
+def _cmd_serve(args) -> int:
+    from .reader import serve
+
+    try:
+        serve(args.exports, port=args.port)
+    except OSError as e:  # port in use, not allowed (< 1024), address not available
+        print(f"error: cannot serve on 127.0.0.1:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cmd_parse(args) -> int:
@@ -137,19 +193,16 @@ def _cmd_parse(args) -> int:
     return 0
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _cmd_export(args) -> int:
-    from . import export
-    from .reader import write_reader_outputs
-
     from .parse import parse_file
-    from .reader import DEFAULT_TITLE
+    from .run import export_only
 
-    entries = export.load_enriched(args.enriched)
-    if not entries:
-        raise InputError(args.enriched, "no entries to export (run `python -m pipeline run` first)")
     title = parse_file(args.input).title if args.input.exists() else None  # the page title only
-    export.write_exports(entries, args.enriched, args.exports)
-    write_reader_outputs(entries, args.exports, title=title or DEFAULT_TITLE)
+    entries, _ = export_only(args.enriched, args.exports, title, wait=not args.no_wait, notify=_say)
     print(f"exported {len(entries)} entries to {args.exports}/")
     return 0
 
@@ -160,7 +213,7 @@ def _cmd_run(args) -> int:
     from . import state
     from .config import Settings
     from .run import RunOptions, run_pipeline
-    from .summary import print_summary, rich_progress, write_change_report
+    from .summary import print_summary, progress_display
 
     max_age = state.parse_age(args.max_age) if args.max_age is not None else None
     settings = Settings.from_env()
@@ -171,11 +224,14 @@ def _cmd_run(args) -> int:
         overrides=args.overrides,
         offline=args.offline,
         max_age=max_age,
+        refresh=args.command == "refresh",
+        allow_removals=args.allow_removals,
+        max_removals_share=args.max_removals_share,
+        wait=not args.no_wait,
     )
     err = Console(stderr=True)
-    factory = None if args.quiet else rich_progress(err)
-    result = run_pipeline(opts, settings, progress_factory=factory)
-    write_change_report(result, opts, refresh=args.command == "refresh")
+    factory = None if args.quiet else progress_display(err)
+    result = run_pipeline(opts, settings, progress_factory=factory, notify=_say)
     print_summary(result, opts, Console())
     if result.failures and args.strict:
         return 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    fsync_dir(path.parent)  # make the rename itself durable
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -53,15 +47,39 @@ def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_text(path, dumps_json(obj))
 
 
-def remove_stale_temps(directory: str | Path, names: list[str]) -> None:
-    """Delete temp files an interrupted (killed) writer left behind for the
-    given file names, so they are never committed or served."""
+def fsync_dir(directory: str | Path) -> None:
+    """Make renames and deletions in ``directory`` durable (best effort: some
+    file systems cannot fsync a directory)."""
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def remove_stale_temps(directory: str | Path, names: list[str] | None = None,
+                       older_than: float | None = None) -> int:
+    """Delete the temp files (``.NAME.*.tmp``) that killed writers left in
+    ``directory``: for the given file names, or all of them (``names=None``).
+    With ``older_than`` (seconds), only files at least that old, for a directory
+    that other processes may be writing to at the same time (the HTTP cache).
+    Returns how many were removed."""
     directory = Path(directory)
     if not directory.is_dir():
-        return
-    for name in names:
-        for tmp in directory.glob(f".{name}.*.tmp"):
+        return 0
+    patterns = [f".{name}.*.tmp" for name in names] if names is not None else [".*.tmp"]
+    now = time.time()
+    removed = 0
+    for pattern in patterns:
+        for tmp in directory.glob(pattern):
             try:
+                if older_than is not None and now - tmp.stat().st_mtime < older_than:
+                    continue
                 tmp.unlink()
+                removed += 1
             except OSError:
                 pass
+    return removed

@@ -28,14 +28,22 @@ key the tool assigned (see ``exports/references.bib``)::
     url = "https://dl.acm.org/doi/10.1145/3341301.3359630"
     pdf_url = "https://..."
 
-Every name, value and type is checked when the file is loaded; a mistake raises
-:class:`pipeline.errors.InputError` naming the file and the line of the offending key
-(TOML syntax errors: the line tomllib reports).  A missing file means "no overrides".
+Every name, value and type is checked when the file is loaded, before any network
+work, against exactly what the rest accepts: citation keys against the pattern of
+``pipeline/schemas/enriched.schema.json`` (:data:`KEY_PATTERN`), duplicate keys and
+tables (tomllib refuses them), sizes (:data:`MAX_FILE_BYTES` for the file,
+:data:`MAX_STRING_CHARS` per string, :data:`MAX_LIST_ITEMS` per list).  A mistake
+raises :class:`pipeline.errors.InputError` naming the file and the line of the
+offending key (TOML syntax errors: the line tomllib reports).  A table whose key
+matches no entry of the list is reported by :func:`unused` (a warning naming its
+line).  A missing file means "no overrides".
 
 ``reject`` holds DOIs, arXiv ids and Semantic Scholar paper ids (40 hex digits); they
-are stored normalised and prefixed with their kind, as ``resolve.Work.rejected`` uses
-them: ``"doi:10.1145/..."`` (lowercased), ``"arxiv:2006.06762"`` (no version; its
-arXiv DOI ``"doi:10.48550/arxiv.2006.06762"`` is added too), ``"s2:<40 hex>"``.  Locks are not applied here: the merge keeps the previous value of each
+are stored normalised and prefixed with their kind, as ``Work.rejected`` holds them:
+``"doi:10.1145/..."`` (lowercased), ``"arxiv:2006.06762"`` (no version; its arXiv
+DOI ``"doi:10.48550/arxiv.2006.06762"`` is added too), ``"s2:<40 hex>"``.  Those
+keys are built only by :func:`reject_keys` and tested only by :func:`rejects` (or
+:func:`is_rejected` for an override).  Locks are not applied here: the merge keeps the previous value of each
 field in :func:`locked_fields` (:func:`restore_locked` does that for one entry).
 """
 
@@ -43,6 +51,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -56,14 +65,20 @@ from pipeline.identifiers import normalize_arxiv, normalize_doi
 from pipeline.models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Entry, Ids, Person
 
 ID_FIELDS = ("doi", "arxiv", "s2", "dblp", "openalex")
+REJECTABLE = ("doi", "arxiv", "s2")  # the id kinds a ``reject`` list can name
 ENTRY_FIELDS = (*ID_FIELDS, "reject", "key", "lock", "set")
 VENUE_TYPES = (VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT)
 
 _S2_RE = re.compile(r"[0-9a-f]{40}")
 _OPENALEX_RE = re.compile(r"(?:https?://openalex\.org/)?(W\d+)", re.IGNORECASE)
 _DBLP_RE = re.compile(r"[a-z]+(?:/[^/\s]+)+")
-# BibTeX keys: no spaces, no , { } ( ) " # % ' = \ ~ (they break the .bib syntax).
-_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+/-]*")
+# Citation keys: the one pattern enriched.json's schema accepts (safe in BibTeX and pandoc).
+_SCHEMA = Path(__file__).parent / "schemas" / "enriched.schema.json"
+KEY_PATTERN: str = json.loads(_SCHEMA.read_text(encoding="utf-8"))["$defs"]["entry"]["properties"]["key"]["pattern"]
+_KEY_RE = re.compile(KEY_PATTERN)
+MAX_FILE_BYTES = 1_000_000  # the whole overrides file
+MAX_STRING_CHARS = 10_000  # any one string value (an abstract fits; a pasted PDF does not)
+MAX_LIST_ITEMS = 1_000  # any one list (authors, reject, lock)
 _URL_RE = re.compile(r"https?://\S+")
 _ARXIV_DOI = "10.48550/arxiv."  # https://info.arxiv.org/help/doi.html
 _TOML_POS_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
@@ -203,6 +218,10 @@ def load_overrides(path: str | Path) -> Overrides:
     """Read and validate an overrides file; a missing file gives no overrides."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(path, f"{size:,} bytes; an overrides file may hold at most {MAX_FILE_BYTES:,} "
+                             "(MAX_FILE_BYTES)")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Overrides(entries={}, path=str(path))
@@ -284,8 +303,8 @@ def _entry(match_key: str, table: dict[str, Any], line: int, fail) -> EntryOverr
     if "key" in table:
         key = _string(table["key"], f"{name}.key", fail, "key")
         if not _KEY_RE.fullmatch(key):
-            raise fail(f"{name}.key: {key!r} is not a usable citation key "
-                       "(letters, digits and _ : . + / - only)", "key")
+            raise fail(f"{name}.key: {key!r} is not a usable citation key (a letter or digit, then "
+                       "letters, digits and _ : . - only)", "key")
         ov.key = key
     if "lock" in table:
         lock = _string_list(table["lock"], f"{name}.lock", fail, "lock")
@@ -303,13 +322,24 @@ def _entry(match_key: str, table: dict[str, Any], line: int, fail) -> EntryOverr
 def _string(value: Any, name: str, fail, *key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail(f"{name} must be a non-empty string, got {_show(value)}", *key)
+    _check_size(value, name, fail, *key)
     return value.strip()
 
 
 def _string_list(value: Any, name: str, fail, *key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise fail(f"{name} must be a list of non-empty strings, got {_show(value)}", *key)
+    if len(value) > MAX_LIST_ITEMS:
+        raise fail(f"{name} has {len(value):,} items; at most {MAX_LIST_ITEMS:,} are allowed (MAX_LIST_ITEMS)", *key)
+    for v in value:
+        _check_size(v, name, fail, *key)
     return [v.strip() for v in value]
+
+
+def _check_size(value: str, name: str, fail, *key: str) -> None:
+    if len(value) > MAX_STRING_CHARS:
+        raise fail(f"{name} is {len(value):,} characters long; at most {MAX_STRING_CHARS:,} are allowed "
+                   "(MAX_STRING_CHARS)", *key)
 
 
 def _show(value: Any) -> str:
@@ -344,19 +374,43 @@ def _pinned_id(k: str, value: str, name: str, fail) -> dict[str, Any]:
 
 
 def _reject_ids(value: str) -> set[str] | None:
-    """``value`` as prefixed normalised ids: "doi:...", "arxiv:...", "s2:...".
-    An arXiv id and its arXiv DOI (10.48550/arXiv.ID) stand for each other."""
+    """``value`` (a DOI, arXiv id or S2 paperId, unnormalised) as reject keys;
+    None when it is none of them."""
     doi = normalize_doi(value)
-    if doi and doi.startswith(_ARXIV_DOI):
-        value = doi.removeprefix(_ARXIV_DOI)
-    elif doi:
-        return {f"doi:{doi}"}
-    arxiv = normalize_arxiv(value)
+    if doi and not doi.startswith(_ARXIV_DOI):
+        return reject_keys(doi=doi)
+    arxiv = normalize_arxiv(doi.removeprefix(_ARXIV_DOI) if doi else value)
     if arxiv:
-        return {f"arxiv:{arxiv[0]}", f"doi:{_ARXIV_DOI}{arxiv[0].lower()}"}
+        return reject_keys(arxiv=arxiv[0])
     if _S2_RE.fullmatch(value.lower()):
-        return {f"s2:{value.lower()}"}
+        return reject_keys(s2=value)
     return None
+
+
+def reject_keys(doi: str | None = None, arxiv: str | None = None, s2: str | None = None) -> set[str]:
+    """The reject keys (``"doi:..."``, ``"arxiv:..."``, ``"s2:..."``) that
+    stand for these identifiers: the one place they are built.  Values are
+    normalised; an arXiv id and its arXiv DOI (10.48550/arXiv.ID) stand for
+    each other.  Values that are not identifiers give no key."""
+    keys: set[str] = set()
+    d = normalize_doi(doi) if doi else None
+    if d and d.startswith(_ARXIV_DOI):
+        arxiv = arxiv or d.removeprefix(_ARXIV_DOI)
+    elif d:
+        keys.add(f"doi:{d}")
+    a = normalize_arxiv(arxiv) if arxiv else None
+    if a:
+        keys |= {f"arxiv:{a[0]}", f"doi:{_ARXIV_DOI}{a[0].lower()}"}
+    if s2 and _S2_RE.fullmatch(s2.lower()):
+        keys.add(f"s2:{s2.lower()}")
+    return keys
+
+
+def rejects(rejected: set[str] | list[str], doi: str | None = None, arxiv: str | None = None,
+            s2: str | None = None) -> bool:
+    """True when a candidate with any of these ids is among the ``rejected``
+    keys (an override's ``reject``, or ``Work.rejected``)."""
+    return bool(rejected) and not reject_keys(doi, arxiv, s2).isdisjoint(rejected)
 
 
 def _field_values(table: dict[str, Any], name: str, fail) -> FieldValues:
@@ -427,12 +481,16 @@ def is_rejected(ov: EntryOverride | None, doi: str | None = None, arxiv: str | N
                 s2: str | None = None) -> bool:
     """True when a candidate with any of these ids is on the entry's reject list.
     Inputs may be unnormalised; an arXiv DOI counts as its arXiv id."""
-    if ov is None or not ov.reject:
-        return False
-    found: set[str] = set()
-    for value in (doi, arxiv, s2):
-        found |= (_reject_ids(value) if value else None) or set()
-    return not found.isdisjoint(ov.reject)
+    return ov is not None and rejects(ov.reject, doi, arxiv, s2)
+
+
+def unused(overrides: Overrides, keys: set[str]) -> list[str]:
+    """Warnings (``file:line: ...``) for the tables that match none of the
+    entries' citation ``keys``: they are ignored, most likely a typo or an
+    entry that left the list."""
+    return [f"{overrides.path}:{ov.line}: [entry.{name}] matches no entry of the list; ignored"
+            for name, ov in overrides.entries.items()
+            if name not in keys and (ov.key is None or ov.key not in keys)]
 
 
 def locked_fields(ov: EntryOverride | None) -> set[str]:

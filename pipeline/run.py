@@ -1,9 +1,16 @@
 """The whole job, stage by stage: parse -> resolve -> fetch -> merge -> export.
 
 :func:`run_pipeline` is what ``python -m pipeline run`` and ``refresh``
-call.  It never loses data: the previous ``data/enriched.json`` is read
-first, every value it had survives a failing source, and every file is
-written atomically.
+call.  It never loses data:
+
+* one run at a time per ``data/enriched.json`` (:mod:`pipeline.runlock`);
+* a list that yields no entries, an invalid overrides file, or a run that
+  would drop more than ``max_removals_share`` of the known entries stops
+  before any network work, with nothing written (:class:`pipeline.errors.InputError`);
+* the previous ``data/enriched.json`` is read first and every value it had
+  survives a failing source;
+* every output is written as one set (:mod:`pipeline.outputs`): a kill at any
+  moment leaves the old set or the new one.
 """
 
 from __future__ import annotations
@@ -14,18 +21,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import export, fsutil, keys, matching, state
+from . import changes, export, fsutil, keys, matching, outputs, overrides, runlock, state
 from .config import Settings
+from .errors import InputError
 from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
 from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
 from .parse import parse_file
-from .reader import DEFAULT_TITLE, write_reader_outputs
+from .reader import DEFAULT_TITLE, INDEX_NAME, README_NAME, render_index_html, render_readme
 from .resolve import SourceHealth, Work, explain, lookupable, resolve
 from .fetch import FETCH_ORDER, fetch
 
 DEFAULT_MAX_AGE = timedelta(days=7)
-EXPORT_NAMES = ["references.bib", "references.csl.json", "README.md", "index.html", "CHANGES.md", "COMMIT_MSG.txt"]
+DEFAULT_MAX_REMOVALS_SHARE = 0.25  # a run may drop at most this share of the known entries
+CHANGES_NAME = "CHANGES.md"
+COMMIT_MSG_NAME = "COMMIT_MSG.txt"
+HTTP_TEMP_AGE = 600.0  # seconds: an HTTP cache temp file this old belongs to no live writer
 
 
 @dataclass
@@ -39,6 +50,10 @@ class RunOptions:
     # a timedelta: only entries fetched longer ago than that, new or changed
     max_age: timedelta | None = None
     now: datetime | None = None  # injectable clock for tests
+    refresh: bool = False  # also write exports/COMMIT_MSG.txt (the scheduled job's commit)
+    allow_removals: bool = False  # drop any number of entries that left the list
+    max_removals_share: float = DEFAULT_MAX_REMOVALS_SHARE
+    wait: bool = True  # wait for another run on the same enriched.json (else: Busy, exit 2)
 
 
 @dataclass
@@ -51,7 +66,8 @@ class RunResult:
     failures: dict[str, str]
     requests: dict[str, int]
     written: list[Path] = field(default_factory=list)
-    report: object | None = None  # pipeline.changes.ChangeReport
+    report: changes.ChangeReport | None = None
+    notes: list[str] = field(default_factory=list)  # "file:line: message" warnings for the user
 
 
 def identity(listed: ListEntry) -> str:
@@ -81,12 +97,6 @@ def _list_changed(listed: ListEntry, prev: Entry) -> bool:
     return a != b
 
 
-def _load_overrides(path: Path):
-    from .overrides import load_overrides
-
-    return load_overrides(path)
-
-
 def make_sources(settings: Settings, http) -> dict:
     from .sources.arxiv import ArxivSource
     from .sources.crossref import CrossrefSource
@@ -97,19 +107,33 @@ def make_sources(settings: Settings, http) -> dict:
     return {cls.name: cls(http, settings) for cls in (S2Source, ArxivSource, CrossrefSource, OpenAlexSource, DblpSource)}
 
 
+class RemovalsRefused(InputError):
+    """The run would drop more of the known entries than allowed."""
+
+
 def run_pipeline(
     opts: RunOptions,
     settings: Settings | None = None,
     progress_factory: Callable | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> RunResult:
+    """Run every stage with ``opts.enriched`` locked; ``notify`` is told when
+    the run waits for another one."""
+    with runlock.hold(opts.enriched, wait=opts.wait, notify=notify):
+        return _run_locked(opts, settings or Settings.from_env(), progress_factory)
+
+
+def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable | None) -> RunResult:
     now = opts.now or datetime.now(timezone.utc)
     today = now.date().isoformat()
-    settings = settings or Settings.from_env()
 
+    notes = recover_outputs(opts.enriched, opts.exports)
     parsed = parse_file(opts.input)
     listed = parsed.entries
+    if not listed:
+        raise InputError(opts.input, no_entries_message(opts.input, parsed))
     previous = export.load_enriched(opts.enriched)
-    overrides = _load_overrides(opts.overrides)
+    ovs = overrides.load_overrides(opts.overrides)
     fetched_at = state.load_state(opts.enriched)
 
     # keys: previous keys are reserved, so adding entries never renames others
@@ -120,10 +144,17 @@ def run_pipeline(
         for e in listed
     ]
     auto_keys = keys.assign_keys(items, reserved)
-    entry_ovs = [overrides.get(auto_keys[identity(e)]) for e in listed]
+    entry_ovs = [ovs.get(auto_keys[identity(e)]) for e in listed]
     entry_keys = [
         ov.key if ov is not None and ov.key else auto_keys[identity(e)] for e, ov in zip(listed, entry_ovs)
     ]
+    notes += overrides.unused(ovs, set(auto_keys.values()) | set(entry_keys))
+
+    # entries that left the list: stop before any network work when too many go
+    matched = {p.key for p in prev_of.values()}
+    removed = [p for p in previous if p.key not in matched]
+    check_removals(removed, previous, opts)
+
     url_ids = [ids_from_url(e.url) if e.url else Ids() for e in listed]
 
     # which entries to look up
@@ -147,6 +178,7 @@ def run_pipeline(
 
         ttl = (opts.max_age if opts.max_age is not None else DEFAULT_MAX_AGE).total_seconds()
         http = Http(settings, cache_ttl=ttl)
+        _clean_http_cache(http)
         sources = make_sources(settings, http)
         todo = list(works.values())
         n_search = sum(1 for w in todo if not lookupable(w.ids))
@@ -170,20 +202,19 @@ def run_pipeline(
             fetched_at[ent.key] = fetched_at[prev.key]
 
     kept_keys = {e.key for e in entries}
-    matched = {p.key for p in prev_of.values()}
-    removed = [p for p in previous if p.key not in matched]
     fetched_at = {k: v for k, v in fetched_at.items() if k in kept_keys}
 
-    # a run killed while writing may have left temp files: never let them linger
-    fsutil.remove_stale_temps(opts.enriched.parent, [opts.enriched.name, state.state_path(opts.enriched).name])
-    fsutil.remove_stale_temps(opts.exports, EXPORT_NAMES)
-    written = export.write_exports(entries, opts.enriched, opts.exports)
-    written += write_reader_outputs(entries, opts.exports, title=parsed.title or DEFAULT_TITLE)
-    if works:
-        state.save_state(opts.enriched, fetched_at)
-
     requests = dict(sorted(http.counts.items())) if http else {}
-    result = RunResult(
+    report = changes.compute_changes(previous, entries, requests, today)
+    files = render_outputs(entries, opts.enriched, opts.exports, title=parsed.title or DEFAULT_TITLE)
+    if report.has_changes:  # an unchanged run leaves the previous report alone
+        files.append(outputs.Output(opts.exports / CHANGES_NAME, changes.render_markdown(report).encode("utf-8")))
+    if opts.refresh:
+        files.append(outputs.Output(opts.exports / COMMIT_MSG_NAME,
+                                    (changes.commit_message(report) + "\n").encode("utf-8")))
+    written = commit_outputs(files, opts.enriched, opts.exports, fetched_at)
+
+    return RunResult(
         entries=entries,
         previous=previous,
         removed=removed,
@@ -192,8 +223,112 @@ def run_pipeline(
         failures=dict(sorted(health.failures.items())),
         requests=requests,
         written=written,
+        report=report,
+        notes=notes,
     )
-    return result
+
+
+def export_only(enriched: Path, exports_dir: Path, title: str | None = None, *, wait: bool = True,
+                notify: Callable[[str], None] | None = None) -> tuple[list[Entry], list[Path]]:
+    """``python -m pipeline export``: rewrite every export from enriched.json
+    (no network), under the run lock and as one set like a run."""
+    with runlock.hold(enriched, wait=wait, notify=notify):
+        recover_outputs(enriched, exports_dir)
+        entries = export.load_enriched(enriched)
+        if not entries:
+            raise InputError(enriched, "no entries to export (run `python -m pipeline run` first)")
+        files = render_outputs(entries, enriched, exports_dir, title=title or DEFAULT_TITLE)
+        return entries, commit_outputs(files, enriched, exports_dir, state.load_state(enriched))
+
+
+def no_entries_message(path: Path, parsed) -> str:
+    """Why a list gave no entries, with a hint for the usual mistakes."""
+    try:
+        head = path.read_bytes()[:4096].lstrip()
+    except OSError:
+        head = b""
+    if head[:1] in (b"{", b"["):
+        hint = "it looks like JSON, not a Markdown list (did you mean --enriched?)"
+    elif not head:
+        hint = "the file is empty"
+    elif parsed.problems:
+        hint = f"{len(parsed.problems)} unreadable lines, the first on line {parsed.problems[0].line}"
+    else:
+        hint = "no list item or table row links to a paper or project (only headings or prose?)"
+    return f"no entries found: {hint}; nothing was written"
+
+
+def check_removals(removed: list[Entry], previous: list[Entry], opts: RunOptions) -> None:
+    """Raise :class:`RemovalsRefused` (nothing written) when more than
+    ``opts.max_removals_share`` of the previous entries would go, unless
+    ``opts.allow_removals``."""
+    if opts.allow_removals or not previous or len(removed) <= opts.max_removals_share * len(previous):
+        return
+    shown = [f"  {p.key}: {p.title}" for p in removed[:30]]
+    if len(removed) > 30:
+        shown.append(f"  ... and {len(removed) - 30} more")
+    raise RemovalsRefused(
+        opts.input,
+        f"this list would remove {len(removed)} of the {len(previous)} entries in {opts.enriched} "
+        f"(more than {opts.max_removals_share:.0%}); nothing was written. Check the list, or run again "
+        "with --allow-removals (or a higher --max-removals-share) if that is intended. Entries that "
+        "would be removed:\n" + "\n".join(shown),
+    )
+
+
+def render_outputs(entries: list[Entry], enriched: Path, exports_dir: Path, title: str) -> list[outputs.Output]:
+    """enriched.json and every export, rendered in memory (nothing written);
+    the document is validated first."""
+    doc = export.enriched_document(entries)
+    export.validate_enriched(doc, enriched)
+    texts = [
+        (enriched, fsutil.dumps_json(doc)),
+        (exports_dir / export.BIB_NAME, export.render_bibtex(entries)),
+        (exports_dir / export.CSL_NAME, export.render_csl(entries)),
+        (exports_dir / README_NAME, render_readme(entries, title)),
+        (exports_dir / INDEX_NAME, render_index_html(entries, title)),
+    ]
+    return [outputs.Output(path, text.encode("utf-8")) for path, text in texts]
+
+
+def commit_outputs(files: list[outputs.Output], enriched: Path, exports_dir: Path,
+                   fetched_at: dict[str, str]) -> list[Path]:
+    """Write ``files`` and the state file (fetch times and the generation
+    record) as one set; returns the paths written.  The change report and
+    commit message, when this run does not rewrite them, stay as they are and
+    are recorded as part of the set."""
+    mine = {f.path for f in files}
+    kept = [outputs.Output(p, p.read_bytes()) for p in (exports_dir / CHANGES_NAME, exports_dir / COMMIT_MSG_NAME)
+            if p not in mine and p.is_file()]
+    record = outputs.relative_names(files + kept, enriched.parent)
+    state_file = outputs.Output(state.state_path(enriched),
+                                state.render_state(fetched_at, record).encode("utf-8"))
+    outputs.commit([*files, state_file], enriched)
+    return [f.path for f in files]
+
+
+def recover_outputs(enriched: Path, exports_dir: Path) -> list[str]:
+    """Finish or undo a killed run's commit (:func:`pipeline.outputs.recover`)
+    and report outputs changed since the last run wrote them."""
+    notes = []
+    outcome = outputs.recover(enriched, [exports_dir])
+    if outcome == "rolled forward":
+        notes.append(f"{enriched}: the previous run was killed while writing; its outputs were completed")
+    changed = outputs.check(state.load_generation(enriched), enriched.parent)
+    if changed:
+        notes.append(f"{enriched.parent}: changed since the last run wrote them (they will be rewritten): "
+                     + ", ".join(changed))
+    return notes
+
+
+def _clean_http_cache(http) -> None:
+    """Temp files of killed writers in the HTTP cache (shared with other runs,
+    so only those too old to belong to a live one)."""
+    cache_dir = getattr(http, "cache_dir", None)
+    if cache_dir is None or not Path(cache_dir).is_dir():
+        return
+    for d in [Path(cache_dir), *(p for p in Path(cache_dir).iterdir() if p.is_dir())]:
+        fsutil.remove_stale_temps(d, older_than=HTTP_TEMP_AGE)
 
 
 def _new_work(e: ListEntry, url_ids: Ids, prev: Entry | None, ov) -> Work:
@@ -211,26 +346,23 @@ def _new_work(e: ListEntry, url_ids: Ids, prev: Entry | None, ov) -> Work:
     # identifiers a previous run verified (not those only guessed from the list)
     if prev is not None and prev.status.resolved and not _list_changed(e, prev):
         for k, v in prev.ids.__dict__.items():
-            if v is not None and getattr(ids, k) is None and f"{k}:{v}" not in rejected:
+            if v is not None and getattr(ids, k) is None and not _rejected(ov, k, v):
                 setattr(ids, k, v)
                 origin[k] = prev.provenance.get(f"ids.{k}", "previous")
-    for k in ("doi", "arxiv", "s2"):
+    for k in overrides.REJECTABLE:
         v = getattr(ids, k)
-        if v is not None and f"{k}:{v}" in rejected and k not in pinned:
+        if v is not None and _rejected(ov, k, v) and k not in pinned:
             setattr(ids, k, None)
             origin.pop(k, None)
     return Work(entry=e, ids=ids, id_origin=origin, rejected=rejected, pinned=pinned)
 
 
-def _apply_override(ent: Entry, ov, prev: Entry | None) -> Entry:
-    from .overrides import apply_overrides
+def _rejected(ov, field_name: str, value) -> bool:
+    return field_name in overrides.REJECTABLE and overrides.is_rejected(ov, **{field_name: value})
 
-    out = apply_overrides(ent, ov)
-    for name in getattr(ov, "lock", []) or []:
-        if prev is not None and hasattr(prev, name):
-            setattr(out, name, copy.deepcopy(getattr(prev, name)))
-            if name in prev.provenance:
-                out.provenance[name] = prev.provenance[name]
+
+def _apply_override(ent: Entry, ov, prev: Entry | None) -> Entry:
+    out = overrides.restore_locked(overrides.apply_overrides(ent, ov), prev, ov)
     out.provenance = dict(sorted(out.provenance.items()))
     return out
 

@@ -4,6 +4,11 @@
 in a version-controlled list), so fetch times live in a separate state file
 (``<enriched>.state.json``, not meant for version control).  Without it every
 entry counts as stale, which is always safe.
+
+The state file also records the generation of the output set the last run
+wrote (``{"generation": {"files": {relative path: sha256}, "id": ...}}``, see
+:mod:`pipeline.outputs`), so the next load can tell whether the files are
+still the ones that run wrote.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .fsutil import atomic_write_json
+from .fsutil import atomic_write_text, dumps_json
+from .outputs import generation_id
 
 
 def state_path(enriched_path: str | Path) -> Path:
@@ -30,9 +36,27 @@ def load_state(enriched_path: str | Path) -> dict[str, str]:
         return {}
 
 
-def save_state(enriched_path: str | Path, fetched: dict[str, str]) -> None:
-    doc = {"entries": {k: {"fetched_at": v} for k, v in sorted(fetched.items())}}
-    atomic_write_json(state_path(enriched_path), doc)
+def render_state(fetched: dict[str, str], generation: dict[str, str] | None = None) -> str:
+    """The state file's text: fetch times and, optionally, the generation
+    record of the output set (``{relative path: sha256}``)."""
+    doc: dict = {"entries": {k: {"fetched_at": v} for k, v in sorted(fetched.items())}}
+    if generation is not None:
+        doc["generation"] = {"id": generation_id(generation), "files": dict(sorted(generation.items()))}
+    return dumps_json(doc)
+
+
+def save_state(enriched_path: str | Path, fetched: dict[str, str],
+               generation: dict[str, str] | None = None) -> None:
+    atomic_write_text(state_path(enriched_path), render_state(fetched, generation))
+
+
+def load_generation(enriched_path: str | Path) -> dict[str, str]:
+    """``{relative path: sha256}`` of the set the last run wrote ({} if unknown)."""
+    try:
+        data = json.loads(state_path(enriched_path).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data["generation"]["files"].items()}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}
 
 
 def is_stale(fetched_at: str | None, max_age: timedelta, now: datetime) -> bool:

@@ -1,25 +1,44 @@
-"""What a run tells its user: a progress bar while fetching, a summary and
-a change report at the end."""
+"""What a run tells its user: progress while it looks papers up, then a
+summary with the change report.
+
+Progress goes to stderr: a rich progress bar on a terminal
+(https://rich.readthedocs.io/en/stable/progress.html); otherwise (a scheduled
+job, a log file) plain timestamped lines, one per step and a heartbeat while a
+step takes long, so the log shows the run is alive.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .fsutil import atomic_write_text
+HEARTBEAT_SECONDS = 30.0  # a plain log line at least this often while looking up
 
 
-def rich_progress(console: Console):
+def _label(step: str) -> str:
+    return "title search" if step == "search" else f"fetching from {step}"
+
+
+def progress_display(console: Console, heartbeat: float = HEARTBEAT_SECONDS):
     """A progress factory for :func:`pipeline.run.run_pipeline`: one bar over
-    the title searches and the per-source batch fetches."""
+    the title searches and the per-source batch fetches on a terminal, plain
+    log lines (:func:`log_progress`) elsewhere."""
 
     @contextlib.contextmanager
-    def factory(n_works: int, n_search: int, fetch_sources: list[str]):
+    def factory(n_works: int, n_search: int, fetch_sources: list[str]) -> Iterator[Callable[[str], None]]:
         total = n_search + len(fetch_sources)
+        if not console.is_terminal:
+            with log_progress(lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
+                              n_works, total, heartbeat) as tick:
+                yield tick
+            return
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -27,33 +46,60 @@ def rich_progress(console: Console):
             TimeElapsedColumn(),
             console=console,
             transient=True,
-            disable=not console.is_terminal,
         ) as prog:
             task = prog.add_task(f"looking up {n_works} papers", total=total)
 
             def tick(step: str) -> None:
-                label = "title search" if step == "search" else f"fetching from {step}"
-                prog.update(task, advance=1, description=label)
+                prog.update(task, advance=1, description=_label(step))
 
             yield tick
 
     return factory
 
 
-def write_change_report(result, opts, refresh: bool) -> None:
-    """Compute the change report, keep it on the result, write
-    exports/CHANGES.md when something changed (an unchanged run leaves the
-    previous report alone, so the exports stay byte-identical) and, for
-    refresh, exports/COMMIT_MSG.txt for the scheduled job's commit."""
-    from .changes import commit_message, compute_changes, render_markdown
+@contextlib.contextmanager
+def log_progress(emit: Callable[[str], None], n_works: int, total: int,
+                 heartbeat: float = HEARTBEAT_SECONDS) -> Iterator[Callable[[str], None]]:
+    """Progress as plain lines for logs: ``HH:MM:SSZ looking up N papers``,
+    a line when the step changes or every tenth of the way, a ``still ...``
+    line when nothing was said for ``heartbeat`` seconds, and ``done``."""
+    lock = threading.Lock()
+    state = {"done": 0, "step": "", "last": time.monotonic(), "said": -1}
+    start = time.monotonic()
+    stop = threading.Event()
 
-    today = (opts.now or datetime.now(timezone.utc)).date().isoformat()
-    report = compute_changes(result.previous, result.entries, result.requests, today)
-    result.report = report
-    if report.has_changes:
-        atomic_write_text(opts.exports / "CHANGES.md", render_markdown(report))
-    if refresh:
-        atomic_write_text(opts.exports / "COMMIT_MSG.txt", commit_message(report) + "\n")
+    def say(text: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%H:%M:%SZ")
+        emit(f"{stamp} {text}")
+        state["last"] = time.monotonic()
+
+    def tick(step: str) -> None:
+        with lock:
+            state["done"] += 1
+            tenth = state["done"] * 10 // max(1, total)
+            if step != state["step"] or tenth != state["said"]:
+                say(f"{_label(step)}: {state['done']}/{total} steps")
+                state["said"] = tenth
+            state["step"] = step
+
+    def beat() -> None:
+        while not stop.wait(min(1.0, heartbeat)):
+            with lock:
+                if time.monotonic() - state["last"] >= heartbeat:
+                    doing = _label(state["step"]) if state["step"] else "looking up"
+                    say(f"still {doing}: {state['done']}/{total} steps, {time.monotonic() - start:.0f} s")
+
+    with lock:
+        say(f"looking up {n_works} papers ({total} steps)")
+    thread = threading.Thread(target=beat, name="progress-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield tick
+    finally:
+        stop.set()
+        thread.join()
+        with lock:
+            say(f"looked up {n_works} papers in {time.monotonic() - start:.0f} s")
 
 
 def print_summary(result, opts, console: Console) -> None:
@@ -64,7 +110,9 @@ def print_summary(result, opts, console: Console) -> None:
     warned = [e for e in result.entries if e.status.warnings]
 
     for pr in result.problems:
-        console.print(f"[yellow]{opts.input}:{pr.line}: skipped: {pr.message}[/]")
+        console.print(f"{opts.input}:{pr.line}: skipped: {pr.message}", style="yellow", markup=False, highlight=False)
+    for note in result.notes:
+        console.print(f"warning: {note}", style="yellow", markup=False, highlight=False)
 
     if opts.offline:
         console.print("[bold]offline:[/] no source was asked; exports written from the list and previous data")

@@ -1,8 +1,12 @@
-"""Crash safety: SIGKILL at any moment leaves every output old or new, never
-partial, and the next run resumes from the HTTP cache.
+"""Crash safety and concurrency with real processes: SIGKILL at a chosen
+moment leaves the old set of outputs or the new one (never a mix, once the
+next load has run), and two runs on the same data never run side by side.
 
-The runs go against the loopback API replicas (synthetic world, see
-tests/fakeworld.py), slowed down so kills land in different stages.
+Kill points are exact, not timed: after the N-th request the loopback API
+replica (synthetic world, see tests/fakeworld.py) has received, or at a named
+checkpoint of the write phase (``PIPELINE_TEST_PAUSE_AT``, see
+:func:`pipeline.outputs.checkpoint`), where the child touches a file and waits.
+Each test asserts the child was still running when it was killed.
 """
 
 from __future__ import annotations
@@ -17,97 +21,239 @@ import textwrap
 import time
 from pathlib import Path
 
-import bibtexparser
 import pytest
 
+from pipeline import outputs
 from pipeline.export import validate_enriched
+from pipeline.state import load_generation
 from tests.fakeworld import FakeScholarServer, World
 
 ROOT = Path(__file__).resolve().parents[1]
 WORLD = ROOT / "tests" / "data" / "world" / "seed_world.json"
-OUTPUTS = ("data/enriched.json", "exports/references.bib", "exports/references.csl.json",
-           "exports/README.md", "exports/index.html")
+# every file of the set; the state file holds fetch times, compared by its record
+SET = ("data/enriched.json", "exports/references.bib", "exports/references.csl.json",
+       "exports/README.md", "exports/index.html", "exports/CHANGES.md")
+STATE = "data/enriched.state.json"
+# CHANGES.md lists the run's requests: after a killed run, fewer than a cold run's (the cache answers)
+CACHED = ("exports/CHANGES.md",)
+CMD = [sys.executable, "-m", "pipeline", "run", "--quiet"]
 
 
-def _env(server, cache):
+def _env(server, cache: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(server.env())
     env.update({"PIPELINE_PACE_SCALE": "0", "PIPELINE_CACHE_DIR": str(cache),
                 "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")})
+    env.update(extra)
     env.pop("S2_API_KEY", None)
     return env
 
 
+def _project(path: Path) -> Path:
+    (path / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "raw.md", path / "data" / "raw.md")
+    return path
+
+
 def _snapshot(project: Path) -> dict[str, bytes | None]:
-    return {rel: (project / rel).read_bytes() if (project / rel).exists() else None for rel in OUTPUTS}
+    return {rel: (project / rel).read_bytes() if (project / rel).exists() else None for rel in SET}
 
 
-def _assert_whole(project: Path) -> None:
-    """Every output that exists is complete and readable."""
-    e = project / "data" / "enriched.json"
-    if e.exists():
-        validate_enriched(json.loads(e.read_text()), e)
-    b = project / "exports" / "references.bib"
-    if b.exists():
-        lib = bibtexparser.parse_string(b.read_text())
-        assert not lib.failed_blocks and len(lib.entries) == 46
-    c = project / "exports" / "references.csl.json"
-    if c.exists():
-        assert len(json.loads(c.read_text())) == 46
-    h = project / "exports" / "index.html"
-    if h.exists():
-        assert h.read_text().rstrip().endswith("</html>")
+def _litter(project: Path) -> list[Path]:
+    return [p for p in project.rglob(".*") if p.suffix in (".tmp", ".new") or p.name.endswith(".journal.json")]
 
 
-@pytest.mark.parametrize("kill_after", [0.6, 1.0, 1.5, 2.2, 3.0])
-def test_sigkill_leaves_old_or_new_outputs_and_resume_uses_the_cache(tmp_path, kill_after):
-    project = tmp_path / "p"
-    (project / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "raw.md", project / "data" / "raw.md")
-    cache = tmp_path / "cache"
+def _wait_for(predicate, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if proc.poll() is not None:
+            out = proc.stderr.read() if proc.stderr else ""
+            pytest.fail(f"the child ended (exit {proc.returncode}) before {what}: {out}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    assert proc.poll() is None, "the child had already ended: this kill would prove nothing"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _recover(project: Path) -> None:
+    """What the next load does first (run, refresh and export all call it)."""
+    outputs.recover(project / "data" / "enriched.json", [project / "exports"])
+
+
+@pytest.fixture(scope="module")
+def reference_sets(tmp_path_factory):
+    """The old set (an offline run) and the new set (the same project after an
+    uninterrupted online run), as bytes, and the requests of that cold run."""
+    base = tmp_path_factory.mktemp("sets")
     with FakeScholarServer(World.load(WORLD)) as server:
-        env = _env(server, cache)
-        cmd = [sys.executable, "-m", "pipeline", "run", "--quiet"]
-        # an old version of every output, from an offline run
-        subprocess.run(cmd + ["--offline"], cwd=project, env=env, check=True, capture_output=True)
-        old = _snapshot(project)
-        # a slow server: every answer waits 60 ms
-        for source in ("s2", "arxiv", "crossref", "openalex", "dblp"):
-            server.inject(source, [("sleep", 0.06)] * 40)
-        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(kill_after)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        first_requests = len(server.log)
-
-        now = _snapshot(project)
-        _assert_whole(project)
-        for rel in OUTPUTS:  # each file is the old one or a complete new one
-            assert now[rel] == old[rel] or now[rel] is not None, rel
-
-        # resume: completes, and asks again at most the one request in flight
+        ref = _project(base / "ref")
+        env = _env(server, base / "cache-ref")
+        subprocess.run(CMD + ["--offline"], cwd=ref, env=env, check=True, capture_output=True)
+        old = _snapshot(ref)
         server.reset_log()
-        done = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        resumed_requests = len(server.log)
-        assert not list(project.rglob("*.tmp")), "temp files left after a completed run"
-        _assert_whole(project)
+        subprocess.run(CMD, cwd=ref, env=env, check=True, capture_output=True)
+        return old, _snapshot(ref), len(server.log)
 
-        # a cold run from scratch makes this many requests
-        server.reset_log()
-        fresh = tmp_path / "fresh"
-        (fresh / "data").mkdir(parents=True)
-        shutil.copy(ROOT / "data" / "raw.md", fresh / "data" / "raw.md")
-        subprocess.run(cmd, cwd=fresh, env=_env(server, tmp_path / "cache-fresh"), check=True, capture_output=True)
-        cold = len(server.log)
-        assert first_requests + resumed_requests <= cold + 1, (first_requests, resumed_requests, cold)
-        # and the resumed result is the same data as an uninterrupted run
-        assert (project / "exports" / "references.bib").read_bytes() == (fresh / "exports" / "references.bib").read_bytes()
+
+@pytest.fixture
+def world_sets(reference_sets):
+    """A fresh loopback replica (no faults left over) and the reference sets."""
+    with FakeScholarServer(World.load(WORLD)) as server:
+        yield (server, *reference_sets)
+
+
+def _old_project(tmp_path: Path, server) -> tuple[Path, dict]:
+    project = _project(tmp_path / "p")
+    env = _env(server, tmp_path / "cache")
+    subprocess.run(CMD + ["--offline"], cwd=project, env=env, check=True, capture_output=True)
+    return project, env
+
+
+def _assert_one_generation(project: Path, old: dict, new: dict, ignore: tuple[str, ...] = ()) -> str:
+    """Every file of the set is from the old set, or every one is from the new
+    set; the state file's record matches the files.  Returns "old" or "new".
+    ``ignore``: files whose new version may legitimately differ."""
+    now = _snapshot(project)
+    for rel in ignore:
+        if now[rel] != old[rel]:
+            now[rel] = new[rel]
+    which = "old" if now == old else "new" if now == new else None
+    mixed = {rel: ("old" if now[rel] == old[rel] else "new" if now[rel] == new[rel] else "neither") for rel in SET}
+    assert which is not None, f"outputs from different generations: {mixed}"
+    record = load_generation(project / "data" / "enriched.json")
+    assert not outputs.check(record, project / "data"), "state record does not match the files"
+    validate_enriched(json.loads((project / "data" / "enriched.json").read_text()), "enriched.json")
+    assert not _litter(project), _litter(project)
+    return which
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 0.99])
+def test_kill_after_the_nth_request_keeps_the_old_set_and_resume_uses_the_cache(tmp_path, world_sets, share):
+    server, old, new, cold = world_sets
+    assert cold >= 3, "the world should need several requests"
+    n_requests = max(1, min(cold - 1, round(share * cold)))  # the first, a middle one, the last but one
+    project, env = _old_project(tmp_path, server)
+    server.reset_log()
+    server.inject("s2", [("sleep", 0.05)] * 60)  # slow answers: the kill lands mid-lookup
+    proc = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: len(server.log) >= n_requests, proc, f"request {n_requests}")
+    _kill(proc)
+    first = len(server.log)
+    # nothing of the set was touched: still the old set, as written
+    assert _snapshot(project) == old
+    _recover(project)
+    assert _assert_one_generation(project, old, new) == "old"
+
+    server.reset_log()
+    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
+    # the answers received before the kill came from the cache: at most the
+    # requests in flight (one per source at a time) were asked again
+    assert first + len(server.log) <= cold + 5, (first, len(server.log), cold)
+
+
+@pytest.mark.parametrize("point,expected", [
+    ("staged", "old"),     # every new file written beside its target, before the commit point
+    ("journal", "new"),    # the journal is written: the commit point
+    ("rename:1", "new"),   # enriched.json replaced, the exports not yet
+    ("rename:3", "new"),
+    ("rename:6", "new"),   # everything but the state file
+])
+def test_kill_during_the_write_phase_leaves_one_generation(tmp_path, world_sets, point, expected):
+    server, old, new, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    ready = tmp_path / "paused"
+    env = {**env, outputs.PAUSE_ENV: point, outputs.PAUSE_FILE_ENV: str(ready)}
+    proc = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(ready.exists, proc, f"checkpoint {point}")
+    _kill(proc)
+    if expected == "old":  # before the commit point the files on disk are still the old set
+        assert _snapshot(project) == old
+    # the next load finishes (or undoes) the commit
+    _recover(project)
+    assert _assert_one_generation(project, old, new) == expected
+    # and a normal run from there ends at the new set
+    done = subprocess.run(CMD, cwd=project, env={k: v for k, v in env.items() if not k.startswith("PIPELINE_TEST")},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
+
+
+def test_the_next_run_completes_a_killed_commit_itself(tmp_path, world_sets):
+    """No manual recovery: the next command (here `export`) finds the journal
+    and completes the set before it reads enriched.json."""
+    server, old, new, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    ready = tmp_path / "paused"
+    paused = {**env, outputs.PAUSE_ENV: "rename:2", outputs.PAUSE_FILE_ENV: str(ready)}
+    proc = subprocess.Popen(CMD, cwd=project, env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(ready.exists, proc, "checkpoint rename:2")
+    _kill(proc)
+    assert (project / "data" / ".enriched.json.journal.json").exists()
+    assert _snapshot(project) not in (old, new)  # mixed on disk until the next load
+    done = subprocess.run([sys.executable, "-m", "pipeline", "export"], cwd=project, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _assert_one_generation(project, old, new) == "new"
+
+
+def test_second_run_waits_for_the_first_or_refuses_with_no_wait(tmp_path, world_sets):
+    server, old, new, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    ready = tmp_path / "paused"
+    holder = subprocess.Popen(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
+    _wait_for(ready.exists, holder, "the first run to hold the lock")
+
+    refused = subprocess.run(CMD + ["--no-wait"], cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "another run is using" in refused.stderr and "Traceback" not in refused.stderr
+    assert _snapshot(project) == old
+
+    waiter = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    assert waiter.poll() is None, "the second run did not wait"
+    _kill(holder)  # the OS releases the lock of a killed process
+    _, err = waiter.communicate(timeout=120)
+    assert waiter.returncode == 0, err
+    assert "waiting for another run" in err
+    assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
+
+
+def test_two_runs_a_second_apart_both_finish_and_lose_nothing(tmp_path, world_sets):
+    """Two real processes on the same files: the second waits, then starts
+    from what the first wrote, so the first one's fetched data is kept."""
+    server, old, new, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    server.reset_log()
+    server.inject("s2", [("sleep", 0.5)] * 4)
+    first = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: len(server.log) >= 1, first, "the first run's first request")
+    time.sleep(0.5)
+    assert first.poll() is None, "the first run ended before the second started"
+    second = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    _, err1 = first.communicate(timeout=120)
+    _, err2 = second.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    assert "waiting for another run" in err2
+    # the second run saw the first one's data: nothing was stale, nothing lost
+    assert _assert_one_generation(project, old, new) == "new"
 
 
 def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path):
     """A child rewrites a 2 MB file in a tight loop with atomic_write_text;
-    killed at random moments, the file is always one whole version."""
+    killed at several moments while it is writing, the file is always one
+    whole version, and no temp file is left once the next writer cleans up."""
     target = tmp_path / "big.json"
     script = textwrap.dedent(f"""
         import sys
@@ -118,11 +264,17 @@ def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path):
             atomic_write_text({str(target)!r}, (str(i % 10) * 2_000_000) + "END")
             i += 1
     """)
-    for delay in (0.05, 0.13, 0.21, 0.37, 0.5):
+    versions = set()
+    for delay in (0.0, 0.013, 0.021, 0.037, 0.05):
+        target.unlink(missing_ok=True)
         proc = subprocess.Popen([sys.executable, "-c", script])
-        time.sleep(delay + 0.3)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if target.exists():
-            data = target.read_text()
-            assert len(data) == 2_000_003 and data.endswith("END") and len(set(data[:-3])) == 1
+        _wait_for(target.exists, proc, "the first write")
+        time.sleep(delay)
+        _kill(proc)
+        data = target.read_text()
+        assert len(data) == 2_000_003 and data.endswith("END") and len(set(data[:-3])) == 1
+        versions.add(data[0])
+    from pipeline.fsutil import remove_stale_temps
+
+    remove_stale_temps(tmp_path, [target.name])
+    assert not list(tmp_path.glob(".*.tmp"))

