@@ -29,6 +29,19 @@ are using towards toward from by into learning network networks model models dee
 _LOWER_OK = frozenset("an on in of".split())  # lower-case words that are also short names ("Bo An")
 
 
+_MARKS = re.compile(r"[*†‡§¶#✉∗⋆]+|\(\s*[*†‡§¶#∗]?\s*(?:equal contribution|corresponding author|"
+                    r"co-?first authors?|equal)[^)]*\)|(?<=[a-z])\d+(?=[\s,;]|$)|\s+\d+(?=\s*[,;]|$)", re.I)
+
+
+def clean_names(text: str) -> str:
+    """Footnote marks out of an author list: "Amir Gholami*, Kim Lee†1 (* Equal contribution)"."""
+    s = _MARKS.sub("", text)
+    return re.sub(r"\s+", " ", s).strip(" ,;:")
+
+
+_INITIALS = re.compile(r"(?:[A-Z][a-z]?\.?\s?-?\s?){1,4}")
+
+
 def strip_by(text: str) -> str:
     return _BY.sub("", text)
 
@@ -49,8 +62,8 @@ def _tokens_ok(part: str, allow_lower: bool) -> bool:
         if bare[0].isupper():
             if low in _NOT_NAME_WORDS and low not in _LOWER_OK and not (len(bare) <= 3 and bare.istitle()):
                 return False
-            if len(bare) >= 4 and bare.isupper():
-                return False  # "ICLR", "CVPR"
+            if len(bare) >= 4 and bare.isalpha() and bare.isupper():
+                return False  # "ICLR", "CVPR" (not "M.-J.")
             continue
         if allow_lower and bare.replace("-", "").isalpha() and low not in _NOT_NAME_WORDS:
             continue
@@ -67,8 +80,7 @@ def names_score(text: str) -> float:
     to five capitalised words, initials or particles (all-lower-case names count
     when every part is lower-case), no digits, acronyms or words that name things.
     One lone word scores 0; "et al." or several parts raise the score."""
-    s = re.sub(r"\s+", " ", text).strip(" ,;.:")
-    s = strip_by(s)
+    s = strip_by(clean_names(text)).strip(" .")
     et_al = bool(ET_AL.search(s))
     if et_al:
         s = s[: ET_AL.search(s).start()].strip(" ,;")  # type: ignore[union-attr]
@@ -105,7 +117,7 @@ def split_authors(raw: str) -> tuple[list[Person], bool]:
     ("Jung, Wookeun, Thanh Tuan Dao, and Jaejin Lee."); otherwise names are
     "Given Family" separated by commas, "and" or "&".
     """
-    s = strip_by(re.sub(r"\s+", " ", raw)).strip(" ,;")
+    s = strip_by(clean_names(raw)).strip(" ,;")
     et_al = False
     m = ET_AL.search(s)
     if m:
@@ -120,6 +132,9 @@ def split_authors(raw: str) -> tuple[list[Person], bool]:
     people: list[Person] = []
     if not parts:
         return people, et_al
+    if len(parts) >= 2 and len(parts) % 2 == 0 and all(_INITIALS.fullmatch(p) for p in parts[1::2]):
+        # Harvard / APA: "Chandola, V., Banerjee, A. and Kumar, V."
+        return [Person(name=f"{g} {f}", given=g, family=f) for f, g in zip(parts[::2], parts[1::2])], et_al
     first = parts[0].split()
     lead_is_family = len(parts) >= 2 and (
         len(first) == 1 or all(t.casefold() in PARTICLES for t in first[:-1])

@@ -33,7 +33,8 @@ MD = MarkdownIt("commonmark", {"maxNesting": 60}).enable("table").enable("strike
 SKIP_SECTION = re.compile(
     r"^(table of contents|contents|toc|index|contribut\w*|how to contribute|licen[cs]e|acknowledg\w*|"
     r"star history|stargazers|citation|cite|cite this|citing|bibtex|contact|contributors|"
-    r"related (?:awesome )?(?:lists?|repos?|repositories)|other awesome lists?|sponsors?)\b", re.I)
+    r"related (?:awesome )?(?:lists?|repos?|repositories)|other awesome lists?|sponsors?|news|updates?|"
+    r"changelog|change log|announcements?|what'?s new|todo|to-do|roadmap|legend|faq)\b", re.I)
 
 # column roles of a table, by header text
 COLUMN_ROLES: list[tuple[str, re.Pattern[str]]] = [
@@ -101,7 +102,10 @@ class _Reader:
         return None
 
     def skipping(self) -> bool:
-        return any(SKIP_SECTION.match(re.sub(r"^[\W\d_]+", "", t)) for t in self.section)
+        """Inside a section that holds no entries ("Contents", "License"...).  Only the
+        innermost heading counts: lists nest their real sections under a "Contents"
+        heading often enough that an ancestor must not hide them."""
+        return bool(self.headings) and bool(SKIP_SECTION.match(re.sub(r"^[\W\d_]+", "", self.headings[-1][1])))
 
     # --- walk ----------------------------------------------------------------
     def run(self) -> Document:
@@ -308,6 +312,11 @@ def table_roles(head: list[str], body: list[list[list[Piece]]]) -> dict[str, lis
     "[PDF]" links is a links column when a "Title" column exists)."""
     roles: dict[str, list[int]] = {}
     taken: set[int] = set()
+    # "Title & Authors", "Paper (authors)": the title column, with its authors inside
+    for j, h in enumerate(head):
+        if dict(COLUMN_ROLES)["title"].search(h) and dict(COLUMN_ROLES)["authors"].search(h):
+            roles.setdefault("title", []).append(j)
+            taken.add(j)
     for role, rx in COLUMN_ROLES:
         for j, h in enumerate(head):
             if j not in taken and rx.search(h):

@@ -34,9 +34,32 @@ from .authors import ET_AL, names_score, strip_by
 from .blocks import Item
 from .inline import CODE, DEL, EM, INS, STRONG, SUP, Piece, plain
 
-_SENTENCE = re.compile(r"(?<![A-Z])(?<!\b[A-Za-z]\.[A-Za-z])(?<!\bet al)(?<!\bProc)(?<!\bvs)(?<!\bNo)"
-                       r"(?<!\bVol)(?<!\bpp)(?<!\bInt)(?<!\bConf)(?<!\bTrans)(?<!\bJ)(?<!\bSymp)"
-                       r"\.\s+(?=\S)")
+# abbreviations a period follows without ending a sentence (journal names, "vol.", months)
+_ABBREV = frozenset("""
+vol no nos pp p ch ed eds proc conf int intl trans j symp annu geosci sens mag lett eng comput intell
+mach anal rev res sci syst inf technol appl stat assoc soc natl acad phys math med biol chem electron
+commun netw process mob secur softw univ dept jan feb mar apr jun jul aug sep sept oct nov dec vs al
+fig st mt dr prof inc ltd co corp jr sr adv neural inform transl lang ling comp robot autom vis
+pattern recogn artif learn mater mech opt photon struct environ geophys remote biomed ieee acm
+""".split())
+_PERIOD = re.compile(r"\.\s+(?=\S)")
+
+
+def _sentences(text: str) -> list[str]:
+    """Cut at ". " except after an initial ("D."), a known abbreviation ("Trans.",
+    "vol.", "Sep.") or inside "e.g."."""
+    out, start = [], 0
+    for m in _PERIOD.finditer(text):
+        word = re.search(r"([A-Za-z][A-Za-z-]*)$", text[start:m.start()])
+        w = word.group(1) if word else ""
+        if (len(w) == 1) or w.casefold() in _ABBREV or re.search(r"\b[a-zA-Z]\.[a-zA-Z]$", text[:m.start()]):
+            continue
+        out.append(text[start:m.start()])
+        start = m.end()
+    out.append(text[start:])
+    return out
+
+
 _ETAL_END = re.compile(r"\bet\.?\s*al\.?(?=\s|$)", re.I)
 _DASH = re.compile(r"\s+[-–—|:]\s+|\s*[|｜•·]\s*|\s+[–—]\s*|\s*[–—]\s+")
 _QUOTED = re.compile(r"[“\"„«]([^”\"“»]{4,}?)[”\"»]|(?<![A-Za-z])['‘]([^'’]{10,}?)['’](?![A-Za-z])")
@@ -124,6 +147,7 @@ def _split_text(text: str) -> list[tuple[str, bool, bool]]:
     return out
 
 
+_MONTH_TAIL = re.compile(r"^[\s,.]*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?", re.I)
 _BY_CLAUSE = re.compile(r",\s+(?=by\s+[A-Z])")
 _ORPHAN = re.compile(r"^[\s\])}】]+|[\s\[({【]+$")
 
@@ -138,7 +162,7 @@ def _split_plain(text: str) -> list[tuple[str, bool, bool]]:
         # "Lee et al. Title" -> "Lee et al." | "Title"
         part = _ETAL_END.sub(lambda m: m.group(0).rstrip(".") + ".\x00", part)
         for sub in part.split("\x00"):
-            for s in _SENTENCE.split(sub):
+            for s in _sentences(sub):
                 if s.strip(_STRIP):
                     out.append((s, False, False))
     return out
@@ -169,7 +193,7 @@ def _titled_link(c: Chunk) -> bool:
     if c.link is None:
         return False
     t = _squash(c.link.text).strip(_STRIP)
-    return bool(t) and not (links.GENERIC_TEXT.match(t) or links.CODE_TEXT.match(t) or _GENERIC_TITLE.match(t)
+    return bool(t) and not (links.generic_text(t) or links.code_text(t) or _GENERIC_TITLE.match(t)
                             or venues.is_venue(t) or dates.is_only_date(t) is not None)
 
 
@@ -180,7 +204,7 @@ def _title_score(c: Chunk, first_text: bool, titled_link: bool = False) -> float
         return -9.0
     words = t.split()
     n = len(words)
-    if _GENERIC_TITLE.match(t) or (c.link is not None and (links.GENERIC_TEXT.match(t) or links.CODE_TEXT.match(t))):
+    if _GENERIC_TITLE.match(t) or (c.link is not None and (links.generic_text(t) or links.code_text(t))):
         return -9.0
     score = 0.0
     if c.link is not None and not links.is_code(c.link):
@@ -276,7 +300,7 @@ def extract(item: Item) -> Fields:
                 f.year_links += 1
             if not p.text.strip(_STRIP) and not p.images:
                 f.empty_links += 1
-            elif links.GENERIC_TEXT.match(p.text) and f.generic_text is None:
+            elif links.generic_text(p.text) and f.generic_text is None:
                 f.generic_text = p.text
             real_links.append(p)
         kept.append(p)
@@ -314,6 +338,12 @@ def extract(item: Item) -> Fields:
                                                                  and f.title == _clean_title(c.link.text))]
     paper = _paper_link(real_links, title_chunk)
     f.url = clean_url(paper.href) if paper is not None else None
+    if paper is None or not links.is_paper_url(paper.href):
+        written = _written_id(" ".join(c.text for c in rest))  # "arXiv:1503.02531", "doi:10.1145/..."
+        if written is not None:
+            if paper is not None:
+                f.links.insert(0, Link(text=_squash(paper.text), url=clean_url(paper.href)))
+            f.url, paper = written, None
     _fill_links(f, real_links, paper)
 
     authors, venue, year = _authors_venue_year(rest, title_chunk, paper)
@@ -341,12 +371,27 @@ def extract(item: Item) -> Fields:
             v, y = venues.split_venue_year(hint)
             if v and venues.is_venue(hint) and venue is None:
                 venue = v
-            if y and year is None and (v is None or venues.is_venue(hint)):
+            if y and year is None:
                 year = y
     year = year or lead_year or item.year_hint
     f.authors_raw = _squash(strip_by(authors)).strip(" ,;") if authors else None
     f.venue, f.year = venue, year
     return f
+
+
+_WRITTEN_ARXIV = re.compile(r"\barxiv\s*(?:preprint\s*)?(?:arxiv)?\s*:?\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
+_WRITTEN_DOI = re.compile(r"\bdoi\s*:?\s*(10\.\d{4,9}/[^\s,;]+[^\s,;.])", re.I)
+
+
+def _written_id(text: str) -> str | None:
+    """A paper address from an identifier written in the text (no link)."""
+    m = _WRITTEN_ARXIV.search(text)
+    if m:
+        return f"https://arxiv.org/abs/{m.group(1)}"
+    m = _WRITTEN_DOI.search(text)
+    if m:
+        return f"https://doi.org/{m.group(1)}"
+    return None
 
 
 def _pick_title(chunks: list[Chunk]) -> Chunk | None:
@@ -373,7 +418,7 @@ def _paper_link(real: list[Piece], title_chunk: Chunk) -> Piece | None:
         if links.is_paper_url(p.href):
             return p
     for p in cands:
-        if links.GENERIC_TEXT.match(p.text) or venues.is_venue(p.text):
+        if links.generic_text(p.text) or venues.is_venue(p.text):
             return p
     if title_chunk.link is not None:
         return title_chunk.link  # a repository or project page named by the title
@@ -432,7 +477,7 @@ def _authors_venue_year(rest: list[Chunk], title: Chunk | None,
                     year = year or y
             found = dates.find_year(body)
             if found is not None and names_score(body[: found[1].start()]) >= 1.5 \
-                    and not body[found[1].end():].strip(_STRIP):
+                    and not _MONTH_TAIL.sub("", body[found[1].end():]).strip(_STRIP):
                 year = year or found[0]
                 body = body[: found[1].start()].strip(_STRIP)
             ns = names_score(body) + (1.0 if body.lower().startswith("by ") else 0.0) \

@@ -76,9 +76,36 @@ def is_badge(p: Piece) -> bool:
     return bool(p.images) and any(on_host(s, BADGE_HOSTS) for s in p.images)
 
 
+# "Code (DeepSpeed)", "GitHub Page", "Project website": a code word first, few words
+_CODE_LEAD = re.compile(r"^\W*(?:official\s+)?(code|codes|github|gitlab|project|repo|repository|demo|video|"
+                        r"slides?|website|homepage|blog|poster|talk|models?|weights|dataset|colab|huggingface)\b",
+                        re.I)
+
+
+# "Download PDF", "PDF link", "Paper (arXiv)": a generic word first, few words
+_GENERIC_LEAD = re.compile(r"^\W*(?:download|view|read|get|full|free)?\s*(paper|pdf|arxiv|doi|preprint)\b",
+                           re.I)
+# a link whose text is an identifier or an address: "10.1109/TGRS.2007.912448", "arXiv:2101.00001"
+_ID_TEXT = re.compile(r"^\W*(?:doi:\s*)?10\.\d{4,9}/\S+$|^\W*(?:arxiv:\s*)?\d{4}\.\d{4,5}(?:v\d+)?\W*$|"
+                      r"^\W*https?://\S+$|^\W*www\.\S+$", re.I)
+
+
+def generic_text(text: str) -> bool:
+    """Whether a link text names the kind of link to the paper ("pdf", "Download PDF", a DOI)."""
+    return bool(GENERIC_TEXT.match(text) or _ID_TEXT.match(text)) or \
+        (bool(_GENERIC_LEAD.match(text)) and len(text.split()) <= 3)
+
+
+def code_text(text: str) -> bool:
+    """Whether a link text names a kind of non-paper link ("code", "GitHub Page")."""
+    if generic_text(text):
+        return False
+    return bool(CODE_TEXT.match(text)) or (bool(_CODE_LEAD.match(text)) and len(text.split()) <= 4)
+
+
 def is_code(p: Piece) -> bool:
     """Code, project, media, social links: never the paper."""
-    if CODE_TEXT.match(p.text) and not GENERIC_TEXT.match(p.text):
+    if code_text(p.text):
         return True
     if on_host(p.href, CODE_HOSTS):
         return True
