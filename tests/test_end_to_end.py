@@ -54,6 +54,15 @@ def test_requests_are_batched(project, server):
     assert sum(counts.values()) <= 26, counts
 
 
+def test_seed_list_cold_in_ten_requests_or_fewer(project, server):
+    """Issue 12's goal: the titles go to S2 in one bulk search, not one match each."""
+    assert main(["run"]) == 0
+    assert sum(server.counts().values()) <= 10, server.counts()
+    bulk = [e for e in server.log if e.path == "/graph/v1/paper/search/bulk"]
+    matches = [e for e in server.log if e.path == "/graph/v1/paper/search/match"]
+    assert len(bulk) == 1 and len(matches) <= 2
+
+
 def test_warm_rerun_makes_no_request_and_changes_no_byte(project, server):
     assert main(["run"]) == 0
     first = outputs(project)

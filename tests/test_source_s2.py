@@ -6,6 +6,7 @@ not cover."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote_plus
 
 import pytest
 from semanticscholar.Paper import Paper
@@ -15,7 +16,7 @@ from pipeline.config import Settings
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids, Person
-from pipeline.sources.s2 import FIELDS, S2Source, s2_key
+from pipeline.sources.s2 import FIELDS, S2Source, bulk_phrase, bulk_queries, s2_key
 from tests.replay import REAL, load_cassette, real_path, register, register_cassette
 
 S2_DIR = REAL / "semantic-scholar"
@@ -272,3 +273,55 @@ def test_search_title_with_ampersand_stays_one_query(httpserver, tmp_path):
     req = httpserver.log[0][0]
     assert req.args["query"] == "Edge Cloud: 100 Co-Inference"
     assert set(req.args) == {"query", "fields", "offset", "limit"}
+
+
+# -- bulk title search (search/bulk) ------------------------------------------------------
+
+BULK = "/graph/v1/paper/search/bulk"
+
+
+def test_bulk_search_reads_real_pages_and_follows_the_token(httpserver, tmp_path):
+    first, following = load_cassette(real_path("semantic-scholar", "test_search_paper_bulk_retrieval_next_page.yaml"))
+    token = first.json()["token"]
+    last = {"total": 2674, "token": None, "data": []}  # synthetic end of the listing
+
+    def answer(request):
+        got = request.args.get("token")
+        body = first.body if got is None else following.body if got == token else json.dumps(last).encode()
+        return Response(body, content_type="application/json")
+
+    httpserver.expect_request(BULK).respond_with_handler(answer)
+    src = make_source(httpserver, tmp_path)
+    recs = src.search_titles(["Kubernetes"])
+    pages = [first.json()["data"], following.json()["data"]]
+    want = {p["paperId"] for page in pages for p in page}
+    assert {r.ids.s2 for r in recs} == want and len(recs) == len(want)
+    assert next(r for r in recs if r.ids.s2 == "0018ce3db8f9957b520d6b7e0cec84abfa230e1c").title == (
+        "Kubernetes Cluster for Automating Software Production Environment")
+    reqs = [req for req, _ in httpserver.log]
+    assert [r.args.get("token") for r in reqs] == [None, token, following.json()["token"]]
+    assert all(r.args["query"] == '"Kubernetes"' for r in reqs)
+    assert reqs[0].args["fields"].split(",") == FIELDS
+
+
+def test_bulk_queries_quote_titles_join_with_or_and_stay_under_the_limit():
+    titles = ['Edge "AI" | Cloud: (fast) co-inference*', "Edge \"AI\" | Cloud: (fast) co-inference*", "TVM"]
+    assert bulk_queries(titles) == ['"Edge AI Cloud: fast co inference" | "TVM"']
+    assert bulk_phrase(' "|" ') is None
+    many = [f"A study of edge inference number {n}" for n in range(300)]
+    queries = bulk_queries(many, limit=500)
+    assert all(len(quote_plus(q)) <= 500 for q in queries)
+    assert [p for q in queries for p in q.split(" | ")] == [f'"{t}"' for t in many]  # each title once, in order
+
+
+def test_bulk_search_without_the_endpoint_is_empty(httpserver, tmp_path):
+    httpserver.expect_request(BULK).respond_with_json({"error": "Not found"}, status=404)  # synthetic
+    src = make_source(httpserver, tmp_path)
+    assert src.search_titles(["Anything"]) == []
+
+
+def test_bulk_search_bad_answer_is_unavailable(httpserver, tmp_path):
+    httpserver.expect_request(BULK).respond_with_json({"total": 1})  # synthetic: no data list
+    src = make_source(httpserver, tmp_path)
+    with pytest.raises(SourceUnavailable, match="no 'data' list"):
+        src.search_titles(["Anything"])

@@ -1,0 +1,57 @@
+"""The fetch stage alone, against in-memory sources (tests/fakesource.py).
+Every record here is synthetic."""
+
+from __future__ import annotations
+
+from pipeline.fetch import fetch
+from pipeline.models import SourceHealth
+from tests.fakesource import FakeSource
+from tests.test_resolve import rec, work
+
+
+def test_each_source_asked_once_and_records_kept_in_fetch_order():
+    a = work("Scalable Caching for Edge Devices", doi="10.1234/a", arxiv="2001.00001")
+    b = work("Dynamic Quantization of Vision Models", doi="10.1234/b")
+    # the slowest host answers first in FETCH_ORDER: the result must not depend on timing
+    arxiv = FakeSource("arxiv", [rec("arxiv", "Scalable Caching for Edge Devices", arxiv="2001.00001")],
+                       takes=("arxiv",), delay=0.1)
+    crossref = FakeSource("crossref", [rec("crossref", a.entry.title, doi="10.1234/a"),
+                                       rec("crossref", b.entry.title, doi="10.1234/b")], takes=("doi",))
+    openalex = FakeSource("openalex", [rec("openalex", a.entry.title, doi="10.1234/a", openalex="W2000000001")],
+                          takes=("doi",))
+    ticks: list[str] = []
+    fetch([a, b], {"arxiv": arxiv, "crossref": crossref, "openalex": openalex}, SourceHealth(), ticks.append)
+    assert [r.source for r in a.records] == ["arxiv", "crossref", "openalex"]
+    assert [r.source for r in b.records] == ["crossref"]
+    assert crossref.calls == [("lookup", ["10.1234/a", "10.1234/b"])] and len(arxiv.calls) == len(openalex.calls) == 1
+    assert a.ids.openalex == "W2000000001" and a.id_origin["openalex"] == "openalex"
+    assert ticks == ["s2", "arxiv", "crossref", "openalex"]
+
+
+def test_works_already_answered_are_not_asked_again():
+    w = work("Elastic Scheduling for Multi-tenant Clusters", doi="10.1234/e")
+    w.records.append(rec("crossref", w.entry.title, doi="10.1234/e"))
+    w.asked.add("crossref")
+    crossref = FakeSource("crossref", [], takes=("doi",))
+    fetch([w], {"crossref": crossref}, SourceHealth())
+    assert crossref.calls == []
+
+
+def test_a_record_with_another_title_is_dropped_with_its_doi():
+    w = work("Robust Distillation for Language Models", doi="10.1234/x")
+    w.records.append(rec("s2", w.entry.title, s2="a" * 40))
+    crossref = FakeSource("crossref", [rec("crossref", "Unrelated Survey of Databases", doi="10.1234/x")],
+                          takes=("doi",))
+    fetch([w], {"crossref": crossref}, SourceHealth())
+    assert [r.source for r in w.records] == ["s2"] and w.ids.doi is None
+    assert "not the listed title" in w.warnings[0]
+
+
+def test_a_failing_source_leaves_the_others_working():
+    w = work("Federated Profiling of Mobile GPUs", doi="10.1234/f")
+    health = SourceHealth()
+    down = FakeSource("crossref", [], takes=("doi",), down=True)
+    up = FakeSource("openalex", [rec("openalex", w.entry.title, doi="10.1234/f", openalex="W2000000009")], takes=("doi",))
+    fetch([w], {"crossref": down, "openalex": up}, health)
+    assert health.failures == {"crossref": "HTTP 503 (fake)"}
+    assert [r.source for r in w.records] == ["openalex"]

@@ -1,0 +1,112 @@
+"""The resolve stage alone, against in-memory sources (tests/fakesource.py).
+Every record here is synthetic."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pipeline.models import Ids, ListEntry, Person, SourceHealth, SourceRecord, Work
+from pipeline.resolve import explain, resolve
+from tests.fakesource import FakeSource
+
+
+def work(title: str, year: int | None = 2021, author: str = "Ana Garcia", **ids: str) -> Work:
+    entry = ListEntry(kind="paper", title=title, url=None, year=year,
+                      authors=[Person(name=author, family=author.split()[-1])])
+    return Work(entry=entry, ids=Ids(**ids), id_origin={k: "list" for k in ids})
+
+
+def rec(source: str, title: str, year: int = 2021, author: str = "Ana Garcia", **ids: str) -> SourceRecord:
+    return SourceRecord(source=source, ids=Ids(**ids), title=title, year=year,
+                        authors=[Person(name=author, family=author.split()[-1])])
+
+
+def s2(records, **kw):
+    return FakeSource("s2", records, takes=("doi", "arxiv", "corpus_id", "s2"), bulk=True, **kw)
+
+
+def test_batched_search_resolves_many_titles_in_one_call():
+    a, b = work("Sparse Federated Inference on Edge Devices"), work("Elastic Batching for Mobile GPUs", 2020)
+    src = s2([rec("s2", "Elastic Batching for Mobile GPUs", 2020, s2="b" * 40),
+              rec("s2", "Sparse federated inference on edge devices.", s2="a" * 40)])
+    resolve([a, b], {"s2": src}, SourceHealth())
+    assert (a.ids.s2, b.ids.s2) == ("a" * 40, "b" * 40)  # each hit to its own title
+    assert a.matched == b.matched == "search:s2"
+    assert [c[0] for c in src.calls] == ["search_titles"]  # no one-by-one match needed
+
+
+def test_batched_search_decoys_are_not_accepted():
+    listed = [work("MAPLE: Microprocessor A Priori for Latency Estimation", 2022, "Saad Abbasi"),
+              work("Dynamic Sparse Tensor Programs", 2019, "Lena Weber")]
+    decoys = [
+        # a longer title that contains the listed one
+        rec("s2", "MAPLE-Edge: A Runtime Latency Predictor for Edge Devices", 2022, "Saad Abbasi", s2="d" * 40),
+        # the same title, but another paper: year 6 years off and another first author
+        rec("s2", "Dynamic Sparse Tensor Programs", 2013, "Omar Haddad", s2="e" * 40),
+    ]
+    src = s2(decoys)
+    health = SourceHealth()
+    resolve(listed, {"s2": src}, health)
+    for w in listed:
+        explain(w, health, offline=False)
+        assert w.records == [] and w.ids.s2 is None
+    assert listed[1].reason.startswith("no candidate accepted: best was 'Dynamic Sparse Tensor Programs'")
+    assert [c[0] for c in src.calls] == ["search_titles", "search", "search"]
+
+
+def test_batched_search_never_accepts_a_rejected_record():
+    w = work("Learned Caching for Vision Models")
+    w.rejected = {"s2:" + "c" * 40}
+    src = s2([rec("s2", "Learned Caching for Vision Models", s2="c" * 40)])
+    resolve([w], {"s2": src}, SourceHealth())
+    assert w.records == []
+
+
+def test_one_by_one_goes_down_the_order_until_a_hit_is_accepted():
+    w = work("Robust Routing for IoT Sensors", 2018)
+    s2src = s2([])
+    dblp = FakeSource("dblp", [rec("dblp", "Robust Routing for IoT Sensors.", 2018, dblp="conf/x/G18")])
+    crossref = FakeSource("crossref", [rec("crossref", "Robust Routing for IoT Sensors", 2018, doi="10.1234/r")],
+                          takes=("doi",))
+    resolve([w], {"s2": s2src, "dblp": dblp, "crossref": crossref}, SourceHealth())
+    assert w.matched == "search:dblp" and w.ids.dblp == "conf/x/G18"
+    assert crossref.calls == []  # asked only while nothing was accepted
+
+
+def test_many_works_pass_through_the_source_threads_in_order():
+    works = [work(f"Pruning {hashlib.sha1(bytes([n])).hexdigest()[:16]} Transformers", 2020) for n in range(30)]
+    s2src = s2([], delay=0.001)
+    dblp = FakeSource("dblp", [rec("dblp", w.entry.title, 2020, dblp=f"k/{n}") for n, w in enumerate(works)
+                               if n % 2], delay=0.001)
+    resolve(works, {"s2": s2src, "dblp": dblp}, SourceHealth())
+    assert [w.ids.dblp for w in works] == [f"k/{n}" if n % 2 else None for n in range(len(works))]
+    assert [c[1] for c in dblp.calls] == [w.entry.title for w in works]  # the queue keeps the list order
+
+
+def test_a_wrong_link_in_the_list_is_not_trusted():
+    w = work("Energy-aware Offloading for Microcontrollers", doi="10.1234/wrong")
+    src = s2([rec("s2", "A Completely Different Paper About Databases", doi="10.1234/wrong", s2="f" * 40)])
+    resolve([w], {"s2": src}, SourceHealth())
+    assert w.ids.doi is None and w.records == []
+    assert "points to 'A Completely Different Paper About Databases' in s2" in w.warnings[0]
+
+
+def test_unconfirmed_identifiers_are_checked_by_crossref_and_arxiv_side_by_side():
+    a = work("Secure Serving of Language Models", doi="10.1234/a")
+    b = work("Private Tuning of Graph Neural Networks", arxiv="2101.00001")
+    crossref = FakeSource("crossref", [rec("crossref", "Secure Serving of Language Models", doi="10.1234/a")],
+                          takes=("doi",), delay=0.05)
+    arxiv = FakeSource("arxiv", [rec("arxiv", "Private Tuning of Graph Neural Networks", arxiv="2101.00001")],
+                       takes=("arxiv",), delay=0.05)
+    resolve([a, b], {"s2": s2([]), "crossref": crossref, "arxiv": arxiv}, SourceHealth())
+    assert [r.source for r in a.records] == ["crossref"] and [r.source for r in b.records] == ["arxiv"]
+    assert crossref.calls == [("lookup", ["10.1234/a"])] and arxiv.calls == [("lookup", ["2101.00001"])]
+
+
+def test_a_source_down_is_recorded_and_explained():
+    w = work("Hierarchical Placement of Recommendation Models", doi="10.1234/h")
+    health = SourceHealth()
+    resolve([w], {"s2": s2([], down=True)}, health)
+    explain(w, health, offline=False)
+    assert health.failures == {"s2": "HTTP 503 (fake)"}
+    assert w.reason == "sources unavailable (s2)" and w.lost_to_failure
