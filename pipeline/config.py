@@ -32,6 +32,7 @@ Environment variables (all optional):
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -60,7 +61,7 @@ def _number(env, name: str, default: float, *, positive: bool = False) -> float:
         return default
     try:
         value = float(raw)
-        if value != value or value < 0 or (positive and value == 0):  # NaN, negative
+        if math.isnan(value) or value < 0 or (positive and value == 0):  # NaN, negative
             raise ValueError
     except ValueError:
         need = "> 0" if positive else ">= 0"
@@ -81,7 +82,7 @@ class Settings:
     max_body_bytes: int = 32 * MB
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         endpoints = {
             name: (env.get(var) or DEFAULT_ENDPOINTS[name]).rstrip("/")

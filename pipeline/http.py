@@ -93,14 +93,16 @@ import email.utils
 import hashlib
 import json as jsonlib
 import logging
+import math
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import platformdirs
@@ -220,7 +222,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     try:
         seconds = float(value)
-        if seconds != seconds:  # NaN
+        if math.isnan(seconds):
             return None
     except ValueError:
         try:
@@ -228,8 +230,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        now_dt = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc)
+            when = when.replace(tzinfo=UTC)
+        now_dt = datetime.fromtimestamp(time.time() if now is None else now, UTC)
         seconds = (when - now_dt).total_seconds()
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
@@ -280,9 +282,10 @@ def _json_problem(body: bytes) -> str | None:
 def xml_problem(body: bytes, limit: int = MAX_XML_DEPTH) -> str | None:
     """Why an XML body is unsafe or broken (None: fine): DTDs and entities
     are refused (defusedxml), nesting deeper than ``limit`` too."""
+    from xml.etree.ElementTree import ParseError
+
     import defusedxml.ElementTree as DET
     from defusedxml import DefusedXmlException
-    from xml.etree.ElementTree import ParseError
 
     depth = 0
     try:
@@ -673,7 +676,7 @@ class Http:
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
             self._log(LogEntry(source, prep.method, safe_url, None, False))
             if deadline.fired:
-                raise _Transient(f"no complete answer within {deadline.seconds:g} s") from None
+                raise _Transient(f"no complete answer within {deadline.seconds:.1f} s") from None
             if isinstance(e, requests.ConnectionError) and _is_name_resolution_error(e):
                 # no DNS (an offline machine, a mistyped host): retrying within seconds will not help
                 host = urlsplit(prep.url).hostname
@@ -772,7 +775,7 @@ class Http:
         if validate is not None:
             try:
                 verdict = validate(resp)
-            except Exception as e:  # an adapter's check failing on a strange body: not acceptable
+            except Exception as e:  # noqa: BLE001 -- an adapter's check tripping over a strange body: not acceptable
                 return f"unexpected answer ({type(e).__name__}: {safe_text(str(e), 80)})"
             if verdict is False:
                 return "answer rejected by the adapter"

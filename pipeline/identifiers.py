@@ -99,12 +99,12 @@ from pipeline.models import Ids
 __all__ = [
     "ARXIV_DOI_PREFIX",
     "TRACKING_PARAMS",
+    "check_ids",
+    "check_record",
     "clean_url",
     "ids_from_url",
     "normalize_arxiv",
     "normalize_doi",
-    "check_ids",
-    "check_record",
 ]
 
 #: arXiv's DataCite DOI prefix, lower-cased like every DOI here: ``10.48550/arxiv.<id>``
