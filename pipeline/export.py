@@ -39,13 +39,14 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema
 
 from pipeline import fsutil
 from pipeline.errors import InputError
 from pipeline.keys import assign_keys, base_key  # noqa: F401  (re-exported, see DESIGN.md)
-from pipeline.latex import escape, escape_protected, verbatim
+from pipeline.latex import UNIT, escape, escape_protected, needs_protection, verbatim
 from pipeline.models import (
     KIND_SOFTWARE,
     SCHEMA_VERSION,
@@ -67,9 +68,11 @@ BIB_HEADER = (
 
 # Fixed order of BibTeX fields within an entry.
 FIELD_ORDER = (
-    "key", "author", "title", "booktitle", "journal", "year", "volume", "number", "pages",
-    "publisher", "howpublished", "eprint", "archiveprefix", "doi", "url", "note", "abstract",
+    "key", "author", "title", "booktitle", "journal", "year", "month", "volume", "number", "pages",
+    "publisher", "address", "howpublished", "isbn", "issn", "eprint", "archiveprefix", "doi", "url", "note",
+    "abstract",
 )
+_BARE = frozenset({"month"})  # values written without braces (BibTeX macros)
 
 _DISPLAY_NAMES = {"archiveprefix": "archivePrefix"}
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.-]*")  # as enriched.schema.json's "key"
@@ -118,12 +121,23 @@ def _pages(pages: str) -> str:
 
 
 def _url(entry: Entry) -> str | None:
+    """The exported link: the DOI's resolver when a DOI is known, as DBLP and
+    Crossref give it (the list's own link stays in enriched.json), else the
+    arXiv abstract page for a preprint, else the entry's or the list's link."""
+    if entry.ids.doi:
+        return "https://doi.org/" + quote(entry.ids.doi, safe="/:;._-()")
+    if entry.ids.arxiv and entry_type(entry) in (VENUE_PREPRINT, "unknown"):
+        return "https://arxiv.org/abs/" + quote(entry.ids.arxiv, safe="/.-")
     return entry.url or entry.list.url
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def bibtex_fields(entry: Entry) -> tuple[str, dict[str, str]]:
     """``(type, {field: encoded value})`` for one entry (values already
-    LaTeX-encoded, without the outer braces)."""
+    LaTeX-encoded, without the outer braces; ``month`` is a bare BibTeX month
+    macro such as ``oct``, which every style and biber read)."""
     kind = entry_type(entry)
     f: dict[str, str] = {}
     if entry.authors:
@@ -137,29 +151,42 @@ def bibtex_fields(entry: Entry) -> tuple[str, dict[str, str]]:
     venue = escape_protected(entry.venue) if entry.venue else None
     if entry.year is not None:
         f["year"] = str(entry.year)
+        if entry.month is not None and 1 <= entry.month <= 12:
+            f["month"] = _MONTHS[entry.month - 1]
     if kind == VENUE_CONFERENCE:
         btype = "inproceedings"
         if venue:
             f["booktitle"] = venue
+        if entry.address:
+            f["address"] = escape(entry.address)
+        if entry.isbn:
+            f["isbn"] = escape(entry.isbn)
     elif kind == VENUE_JOURNAL:
         btype = "article"
         if venue:
             f["journal"] = venue
         if entry.issue:
             f["number"] = escape(entry.issue)
+        if entry.issn:
+            f["issn"] = escape(entry.issn)
     elif kind == "software":
-        btype = "software"
+        # @misc: plainnat and IEEEtran define it (@software they print with a
+        # warning); biblatex and pandoc read it as well
+        btype = "misc"
+        f["howpublished"] = "Software"
     else:
         btype = "misc"
         if entry.ids.arxiv:
-            f["howpublished"] = escape(f"arXiv preprint arXiv:{entry.ids.arxiv}")
+            # the id itself is in eprint (biblatex prints "arXiv: ID") and in
+            # the URL (BibTeX styles print it); naming it here too would print it twice
+            f["howpublished"] = "arXiv preprint"
         elif venue:
             f["howpublished"] = venue
     if entry.volume and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):
         f["volume"] = escape(entry.volume)
     if entry.pages and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):
         f["pages"] = _pages(entry.pages)
-    if entry.publisher and kind in (VENUE_CONFERENCE, "software"):
+    if entry.publisher and kind in (VENUE_CONFERENCE, "software"):  # biblatex: no publisher in @article
         f["publisher"] = escape(entry.publisher)
     if entry.ids.arxiv:
         f["eprint"] = verbatim(entry.ids.arxiv)
@@ -180,7 +207,8 @@ def bibtex_entry(entry: Entry) -> str:
     lines = [f"@{btype}{{{entry.key},"]
     for name in FIELD_ORDER:
         if name in fields:
-            lines.append(f"  {_DISPLAY_NAMES.get(name, name)} = {{{fields[name]}}},")
+            value = fields[name] if name in _BARE else "{" + fields[name] + "}"
+            lines.append(f"  {_DISPLAY_NAMES.get(name, name)} = {value},")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -218,32 +246,54 @@ def _csl_name(p: Person) -> dict[str, str]:
     return {"literal": p.name}
 
 
+def csl_title(text: str) -> str:
+    """A title for CSL-JSON: words whose capitals BibTeX would protect
+    (:func:`pipeline.latex.needs_protection`) wrapped in
+    ``<span class="nocase">`` (CSL-JSON rich text, read by citeproc-js and
+    pandoc), so styles that change case leave them alone."""
+    return UNIT.sub(lambda m: f'<span class="nocase">{m.group()}</span>' if needs_protection(m.group())
+                     else m.group(), text)
+
+
 def csl_item(entry: Entry) -> dict[str, Any]:
     """One CSL-JSON item (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html);
     ``id`` is the BibTeX key.  A truncated ("et al.") author list ends with
-    ``{"literal": "others"}`` (:func:`authors_truncated`)."""
+    ``{"literal": "others"}`` (:func:`authors_truncated`).  A conference paper
+    has both ``container-title`` (the proceedings) and ``event-title`` (the
+    conference), which IEEE and APA styles print."""
     kind = entry_type(entry)
-    item: dict[str, Any] = {"id": entry.key, "type": _CSL_TYPES[kind], "title": entry.title}
+    item: dict[str, Any] = {"id": entry.key, "type": _CSL_TYPES[kind], "title": csl_title(entry.title)}
     if entry.authors:
         item["author"] = [_csl_name(p) for p in entry.authors]
         if authors_truncated(entry):
             item["author"].append({"literal": "others"})
     if entry.year is not None:
-        item["issued"] = {"date-parts": [[entry.year]]}
+        parts = [entry.year] + ([entry.month] if entry.month is not None and 1 <= entry.month <= 12 else [])
+        item["issued"] = {"date-parts": [parts]}
     if entry.venue and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):
         item["container-title"] = entry.venue
+    if kind == VENUE_CONFERENCE and (entry.event or entry.venue):
+        item["event-title"] = entry.event or entry.venue
+        if entry.address:
+            item["event-place"] = entry.address
     if kind == VENUE_PREPRINT or (kind == "unknown" and entry.ids.arxiv):
         if entry.ids.arxiv:
             item["number"] = f"arXiv:{entry.ids.arxiv}"
             item["publisher"] = "arXiv"
     elif entry.publisher:
         item["publisher"] = entry.publisher
+        if entry.address and kind == VENUE_CONFERENCE:
+            item["publisher-place"] = entry.address
     if entry.volume and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):
         item["volume"] = entry.volume
     if entry.issue and kind == VENUE_JOURNAL:
         item["issue"] = entry.issue
     if entry.pages and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):
         item["page"] = re.sub(r"\s*[-\u2010-\u2015]+\s*", "-", entry.pages.strip())
+    if entry.isbn and kind == VENUE_CONFERENCE:
+        item["ISBN"] = entry.isbn
+    if entry.issn and kind == VENUE_JOURNAL:
+        item["ISSN"] = entry.issn
     if entry.ids.doi:
         item["DOI"] = entry.ids.doi
     url = _url(entry)

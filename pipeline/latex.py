@@ -87,7 +87,7 @@ _WS = re.compile(r"\s+")
 # compound is several units ("On-Device" -> "On", "Device": nothing to protect;
 # "TinyML-based" -> "{TinyML}-based"), so a style that lowercases titles still
 # gives "On-device" where it should.
-_UNIT = re.compile(r"[^\W_]+")
+UNIT = re.compile(r"[^\W_]+")
 
 
 def clean_space(text: str) -> str:
@@ -146,7 +146,7 @@ def escape(text: str, *, protect: bool = False) -> str:
     if not protect:
         return _encode(text, 0, len(text), lonely)
     out, pos = [], 0
-    for m in _UNIT.finditer(text):
+    for m in UNIT.finditer(text):
         a, b = m.span()
         if not needs_protection(m.group()):
             continue

@@ -14,6 +14,8 @@ venue_type    taken with the venue (same record)
 abstract      s2, arxiv, openalex, crossref, list                 S2 first, as the brief asks
 pages etc.    crossref, dblp, s2, openalex
 pdf_url       s2, arxiv, openalex
+event etc.    crossref, dblp, openalex                            event name, address, ISBN, ISSN
+month         taken with the year (that record's date)
 citations     s2 (count + influential); openalex second figure    OpenAlex alone when S2 has none
 ============  ==================================================  ====================================
 
@@ -57,9 +59,17 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
     "issue": ("crossref", "dblp", "s2", "openalex"),
     "publisher": ("crossref", "dblp", "s2", "openalex"),
     "pdf_url": ("s2", "arxiv", "openalex"),
+    "event": ("crossref", "dblp", "openalex"),
+    "address": ("crossref", "dblp", "openalex"),
+    "isbn": ("crossref", "dblp", "openalex"),
+    "issn": ("crossref", "dblp", "openalex", "s2"),
 }
 
-SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue", "publisher", "pdf_url")
+# Entry field -> SourceRecord attribute, where the names differ
+RECORD_ATTR = {"address": "location"}
+
+SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue", "publisher", "pdf_url",
+                 "event", "address", "isbn", "issn")
 
 
 
@@ -122,7 +132,7 @@ def _pick(records: list[SourceRecord], name: str):
         rec = by_source.get(src)
         if rec is None:
             continue
-        value = getattr(rec, name)
+        value = getattr(rec, RECORD_ATTR.get(name, name), None)
         if value not in (None, "", []):
             return value, src, rec
     return None, None, None
@@ -197,6 +207,15 @@ def merge_entry(
             setattr(entry, name, value)
             prov[name] = src
 
+    # the month comes from the publication date of the record that gave the year
+    yrec = next((r for r in records if r.source == prov.get("year")), None)
+    if yrec is not None:
+        entry.month = _month(yrec.publication_date, entry.year)
+    elif previous is not None and prev_prov.get("year") == prov.get("year") and previous.year == entry.year:
+        entry.month = previous.month
+    if entry.month is not None:
+        prov["month"] = prov["year"]
+
     # venue type travels with the venue
     vsrc = prov.get("venue")
     vrec = next((r for r in records if r.source == vsrc), None)
@@ -260,6 +279,17 @@ def merge_entry(
     entry.status.warnings = sorted(set(entry.status.warnings))
     entry.provenance = dict(sorted(prov.items()))
     return entry
+
+
+def _month(date: str | None, year: int | None) -> int | None:
+    """The month of a ``YYYY-MM[-DD]`` date, when its year is ``year``."""
+    if not date or year is None or len(date) < 7 or date[:4] != str(year):
+        return None
+    try:
+        month = int(date[5:7])
+    except ValueError:
+        return None
+    return month if 1 <= month <= 12 else None
 
 
 def _dropped(work: Work, prev_ids: Ids, name: str) -> bool:

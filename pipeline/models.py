@@ -154,6 +154,10 @@ class SourceRecord:
     pdf_url: str | None = None
     url: str | None = None
     raw_type: str | None = None  # the API's own type string
+    event: str | None = None  # the conference itself ("SOSP '19: ..."), when the source names it
+    location: str | None = None  # where the event took place ("Huntsville, Ontario, Canada")
+    isbn: str | None = None
+    issn: str | None = None
 
     def __post_init__(self) -> None:
         # Every record from every source passes here: its identifiers are
@@ -292,6 +296,11 @@ class Entry:
     volume: str | None = None
     issue: str | None = None
     publisher: str | None = None
+    month: int | None = None  # 1-12, from the publication date of the record that gave the year
+    event: str | None = None
+    address: str | None = None  # the event's location
+    isbn: str | None = None
+    issn: str | None = None
     url: str | None = None
     pdf_url: str | None = None
     citations: Citations = field(default_factory=Citations)
@@ -329,6 +338,11 @@ class Entry:
             volume=d.get("volume"),
             issue=d.get("issue"),
             publisher=d.get("publisher"),
+            month=d.get("month"),
+            event=d.get("event"),
+            address=d.get("address"),
+            isbn=d.get("isbn"),
+            issn=d.get("issn"),
             url=d.get("url"),
             pdf_url=d.get("pdf_url"),
             citations=Citations(

@@ -187,3 +187,17 @@ def test_conference_acronyms_match_full_proceedings_names():
         assert venue_agrees(hint, venue), hint
     assert not venue_agrees("IPDPS", "Companion Proceedings of the Web Conference 2021")
     assert not venue_agrees("OSDI", "IEEE Transactions on Parallel and Distributed Systems")
+
+
+def test_full_venue_fields_like_crossref_gives_them():
+    """Month from the date of the record that gave the year; event name,
+    location and ISBN from Crossref (values as in Crossref's record for TASO)."""
+    cr = crossref_rec(publication_date="2019-10-27", event="SOSP '19: ACM SIGOPS 27th Symposium on Operating "
+                      "Systems Principles", location="Huntsville Ontario Canada", isbn="9781450368735")
+    e = merge_entry("jia2019taso", listed(), work_with(s2_rec(), cr), None, TODAY)
+    assert (e.month, e.provenance["month"]) == (10, "crossref")
+    assert e.event.startswith("SOSP '19") and e.address == "Huntsville Ontario Canada"
+    assert e.isbn == "9781450368735" and e.provenance["isbn"] == "crossref"
+    # a date of another year than the one kept says nothing about the month
+    e = merge_entry("jia2019taso", listed(), work_with(crossref_rec(publication_date="2020-01-02")), None, TODAY)
+    assert e.month is None and "month" not in e.provenance
