@@ -30,8 +30,8 @@ from . import blocks, dates, venues
 from .authors import names_score, split_authors
 from .classify import PAPER, SOFTWARE, Verdict, classify
 from .dedupe import Deduper
-from .fields import Fields, chunks_of, clean_text, extract
-from .inline import plain, split_lines
+from .fields import Fields, authors_venue_year, chunks_of, clean_text, extract
+from .inline import Piece, plain, split_lines
 from .venues import split_venue_year
 
 __all__ = ["parse_file", "parse_text", "split_authors", "split_venue_year", "MAX_BYTES"]
@@ -40,7 +40,7 @@ MAX_BYTES = 50 * 1024 * 1024  # a list larger than this is refused, not parsed
 
 _PAPER_SECTION = re.compile(r"\bpapers?\b|publications?|reading list|\bsurveys?\b|literature", re.I)
 _DETAIL_LABEL = re.compile(
-    r"^(?P<label>authors?|by|venue|conference|journal|published(?: in| at)?|accepted(?: at| by)?|year|date|"
+    r"^(?P<label>authors?|by|venue|conference|journal|published(?: in| at)?|pub|accepted(?: at| by)?|year|date|"
     r"abstract|summary|tl;?dr|description|note)\s*[:：]\s*", re.I)
 
 
@@ -57,14 +57,24 @@ def _entry(kind: str, f: Fields, item: blocks.Item) -> ListEntry:
 
 def _add_detail(entry: ListEntry, text: str) -> None:
     """Fill ``entry`` from one sub-bullet's (or continuation paragraph's) text:
-    "Ann Lee, Bo Chen", "CVPR 2022", "Authors: ...", or a sentence (abstract text).
-    Fields the entry line already gave are kept."""
+    "Ann Lee, Bo Chen", "CVPR 2022", "Authors: ...", "Ann Lee and Bo Chen. *ICML*, 2020",
+    or a sentence (abstract text).  Fields the entry line already gave are kept."""
     text = re.sub(r"\s+", " ", clean_text(text)).strip(" -–—|")
     if not text:
         return
     m = _DETAIL_LABEL.match(text)
     label = m.group("label").casefold() if m else ""
     body = text[m.end():].strip() if m else text
+    if not label and names_score(body) < 1.5:
+        # "Ann Lee, Bo Chen. arXiv, 2020": the same reading as an entry line's tail
+        authors, venue, year = authors_venue_year(chunks_of([Piece("text", body)]), None, None)
+        if authors and (venue or year):
+            if not entry.authors:
+                entry.authors_raw = authors
+                entry.authors, entry.et_al = split_authors(authors)
+            if entry.kind == PAPER:
+                entry.venue, entry.year = entry.venue or venue, entry.year or year
+            return
     if label.startswith(("author", "by")) or (not label and names_score(body) >= 1.5):
         if not entry.authors:
             entry.authors_raw = body
@@ -88,7 +98,7 @@ class _Parser:
         self.paper_share: dict[tuple[str, ...], float] = {}
 
     def judge(self, item: blocks.Item) -> tuple[Fields, Verdict]:
-        f = extract(item)
+        f = _with_labelled_details(item, extract(item))
         v = classify(item, f)
         return f, self.settle(item, v)
 
@@ -185,7 +195,7 @@ class _Parser:
     def run(self, doc: blocks.Document) -> ParseResult:
         # first pass: what each item is; the share of papers per section settles
         # titled links with no paper cue of their own
-        judged = [(it, extract(it)) for it in doc.items]
+        judged = [(it, _with_labelled_details(it, extract(it))) for it in doc.items]
         counts: dict[tuple[str, ...], list[int]] = {}
         verdicts = []
         for it, f in judged:
@@ -202,6 +212,36 @@ class _Parser:
             prev = got if got is not None else (prev if it.origin == "paragraph" else None)
         return ParseResult(entries=self.dedupe.entries, problems=self.problems, title=doc.title,
                            skipped=self.skipped)
+
+
+_LINK_LABEL = re.compile(r"^\W*(link|paper|pdf|url|arxiv|doi|publication)\s*[:：]", re.I)
+
+
+def _with_labelled_details(item: blocks.Item, f: Fields) -> Fields:
+    """A title bullet whose sub-bullets say "Link: ...", "Authors: ...", "Pub: ...":
+    those fill the fields the title line lacks (before the item is classified)."""
+    if not item.details or f.title is None:
+        return f
+    for d in item.details:
+        text = plain(d.pieces)
+        if _LINK_LABEL.match(text) and f.url is None:
+            href = next((p.href for p in d.pieces if p.kind == "link"), None)
+            if href:
+                f.url = clean_url(href)
+                f.paper_links += 1
+                f.link_count += 1
+        m = _DETAIL_LABEL.match(text)
+        if not m:
+            continue
+        label, body = m.group("label").casefold(), text[m.end():].strip()
+        if label.startswith(("author", "by")) and f.authors_raw is None:
+            f.authors_raw = body
+        elif label.startswith(("venue", "conf", "journal", "publ", "pub", "accept", "year", "date")):
+            venue, year = split_venue_year(body)
+            if not label.startswith(("year", "date")):
+                f.venue = f.venue or venue
+            f.year = f.year or year
+    return f
 
 
 def _push_section(item: blocks.Item, label: str) -> None:

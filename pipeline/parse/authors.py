@@ -126,11 +126,20 @@ def split_authors(raw: str) -> tuple[list[Person], bool]:
     # a sentence-final period goes unless it ends an initial ("Colby R.") or a suffix ("Jr.")
     if s.endswith(".") and not re.search(r"(\b\w|\bJr|\bSr)\.$", s):
         s = s[:-1].rstrip()
+    s0 = s
     s = re.sub(r"\s*(?:,\s*)?\b(?:and|&)\s+", ", ", s)
     s = s.replace("&", ",").replace(";", ",")
     parts = [p.strip() for p in s.split(",") if p.strip()]
     people: list[Person] = []
     if not parts:
+        return people, et_al
+    bib = [p.strip() for p in re.split(r"\s+and\s+", s0) if p.strip()]
+    if len(bib) >= 2 and all(p.count(",") == 1 for p in bib):
+        # BibTeX: "Bronstein, Michael M and Bruna, Joan and LeCun, Yann"
+        people = []
+        for p in bib:
+            fam, giv = (x.strip() for x in p.split(","))
+            people.append(Person(name=f"{giv} {fam}".strip(), given=giv or None, family=fam))
         return people, et_al
     if len(parts) >= 2 and len(parts) % 2 == 0 and all(_INITIALS.fullmatch(p) for p in parts[1::2]):
         # Harvard / APA: "Chandola, V., Banerjee, A. and Kumar, V."

@@ -28,7 +28,8 @@ from markdown_it.token import Token
 from . import dates
 from .inline import Piece, flatten, flatten_html, plain
 
-MD = MarkdownIt("commonmark", {"maxNesting": 60}).enable("table").enable("strikethrough")
+# GitHub's flavour: tables, strikethrough, and bare URLs as links (GFM "autolinks", via linkify-it-py)
+MD = MarkdownIt("commonmark", {"maxNesting": 60, "linkify": True}).enable(["table", "strikethrough", "linkify"])
 
 SKIP_SECTION = re.compile(
     r"^(table of contents|contents|toc|index|contribut\w*|how to contribute|licen[cs]e|acknowledg\w*|"
@@ -174,13 +175,14 @@ class _Reader:
         self.i += 3
         self.seen_content = True
         pieces = flatten(inline.children)
-        out: list[Item] = []
         base = _line(open_tok)
-        for line_pieces in _lines(pieces):
-            if plain(line_pieces):
-                out.append(Item(line_pieces, base + line_pieces[0].line, self.section, "paragraph",
-                                self.year_hint()))
-        return out
+        lines = [ln for ln in _lines(pieces) if plain(ln)]
+        linked = sum(1 for ln in lines if any(p.kind == "link" for p in ln))
+        if len(lines) >= 2 and linked < max(2, (len(lines) * 2 + 2) // 3):
+            # one entry written over several lines: "**Title** \ *Authors* \ Venue [[Paper](url)]"
+            return [Item(pieces, base, self.section, "paragraph", self.year_hint())]
+        # a line per reference ("[7] Lee et al. ...<br>"), or a single line
+        return [Item(ln, base + ln[0].line, self.section, "paragraph", self.year_hint()) for ln in lines]
 
     def list_block(self, depth: int) -> list[Item]:
         """A bullet or ordered list starting at ``self.i``; returns its items."""

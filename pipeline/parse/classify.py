@@ -45,6 +45,15 @@ _MEDIA_HOSTS = ("youtube.com", "youtu.be", "bilibili.com", "vimeo.com", "courser
                 "wikipedia.org", "edx.org", "udemy.com", "fast.ai", "notion.site")
 
 
+# sections that list people, labs, courses, talks, posts...: their items are not papers
+# unless they link a paper page or file
+NON_PAPER_SECTION = re.compile(
+    r"\b(researchers?|people|persons?|scholars?|labs?|laborator(?:y|ies)|groups?|teams?|courses?|lectures?|"
+    r"classes|tutorials?|videos?|talks?|podcasts?|blogs?|posts?|articles? about|news(?:letters?)?|books?|"
+    r"events?|workshops?|conferences?|venues?|jobs?|companies|startups?|communit(?:y|ies)|competitions?|"
+    r"challenges?|websites?|slides?|presentations?|webinars?)\b", re.I)
+
+
 @dataclass
 class Verdict:
     kind: str | None  # PAPER, SOFTWARE, or None (not an entry)
@@ -81,13 +90,19 @@ def classify(item: Item, f: Fields) -> Verdict:
     media_url = f.url is not None and links.on_host(f.url, _MEDIA_HOSTS)
     cues = sum(x is not None for x in (f.authors_raw, f.venue)) + (f.year is not None and item.year_hint != f.year)
     if f.url is None:
-        # a written-out reference: title with authors and a venue or year
+        # a written-out reference: title with authors and a venue or year; a table row
+        # with a title and a year or venue (its links, if any, are code or project pages)
         if (f.authors_raw and (f.venue or f.year)) or (f.venue and f.year and nwords >= 3) \
-                or (item.origin == "table" and nwords >= 3 and (f.venue or f.year)):
+                or (item.origin in ("table", "html") and (f.venue or f.year) and (nwords >= 3 or real_links)):
             return Verdict(PAPER)
         return Verdict(None, "text without a paper link")
     if media_url and not cues:
         return Verdict(None, "video, course, talk or post")
+    if not paper_url and item.section and NON_PAPER_SECTION.search(item.section[-1]) \
+            and not SOFTWARE_SECTION.search(item.section[-1]):
+        return Verdict(None, f"in a section of {NON_PAPER_SECTION.search(item.section[-1]).group(1).lower()}")
+    if not paper_url and re.match(r"^[A-Z]{2,5}[- ]?\d{2,4}[A-Z]?\b", title):
+        return Verdict(None, "a course")
     if not paper_url and not cues and _NOT_PAPER_WORDS.search(title) and nwords <= 10:
         return Verdict(None, "person, lab, course, talk or post")
     if not paper_url and names_score(title) >= 2.0 and not cues:

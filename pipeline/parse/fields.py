@@ -140,6 +140,8 @@ def _split_text(text: str) -> list[tuple[str, bool, bool]]:
             spans.append((s, e, kind, inner))
             last_end = e
     for s, e, kind, inner in spans:
+        if kind == "b" and text[s] == "(" and text[e:].strip(_STRIP) and not _paren_note(inner):
+            continue  # "Large Language Model (LLM) Security": part of the text
         out.extend(_split_plain(text[pos:s]))
         out.append((inner, kind == "q", kind == "b"))
         pos = e
@@ -150,6 +152,14 @@ def _split_text(text: str) -> list[tuple[str, bool, bool]]:
 _MONTH_TAIL = re.compile(r"^[\s,.]*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?", re.I)
 _BY_CLAUSE = re.compile(r",\s+(?=by\s+[A-Z])")
 _ORPHAN = re.compile(r"^[\s\])}】]+|[\s\[({【]+$")
+
+
+def _paren_note(inner: str) -> bool:
+    """A parenthesis that is a note, not part of a title: a venue or date ("CVPR 2019",
+    "2021"), an affiliation ("@MIT"), names, or a label ("Same authors above")."""
+    t = inner.strip()
+    return (t.startswith("@") or dates.find_year(t) is not None or venues.is_venue(t)
+            or names_score(t) >= 2.0 or len(t.split()) >= 4)
 
 
 def _split_plain(text: str) -> list[tuple[str, bool, bool]]:
@@ -170,7 +180,13 @@ def _split_plain(text: str) -> list[tuple[str, bool, bool]]:
 
 def chunks_of(pieces: list[Piece]) -> list[Chunk]:
     out: list[Chunk] = []
-    for p in pieces:
+    for i, p in enumerate(pieces):
+        # "[**Megatron-LM**] Title": a styled run between brackets is a tag
+        boxed = (0 < i < len(pieces) - 1 and pieces[i - 1].kind == "text" and pieces[i + 1].kind == "text"
+                 and pieces[i - 1].text.rstrip().endswith(("[", "【")) and pieces[i + 1].text.lstrip().startswith(("]", "】")))
+        if boxed and p.kind == "text":
+            out.append(Chunk(clean_text(p.text), p.styles, bracket=True, line=p.line))
+            continue
         if p.kind == "link":
             text = clean_text(p.text)
             runs = _split_text(text) if len(text) > 60 or _ETAL_END.search(text) else [(text, False, False)]
@@ -346,10 +362,10 @@ def extract(item: Item) -> Fields:
             f.url, paper = written, None
     _fill_links(f, real_links, paper)
 
-    authors, venue, year = _authors_venue_year(rest, title_chunk, paper)
+    authors, venue, year = authors_venue_year(rest, title_chunk, paper)
     for ch in extra_chunks:
         if authors is None or venue is None or year is None:
-            a2, v2, y2 = _authors_venue_year(ch, None, None)
+            a2, v2, y2 = authors_venue_year(ch, None, None)
             authors, venue, year = authors or a2, venue or v2, year or y2
 
     # table columns
@@ -438,7 +454,7 @@ def _fill_links(f: Fields, real: list[Piece], paper: Piece | None) -> None:
         f.links.append(Link(text=_squash(p.text), url=clean_url(p.href)))
 
 
-def _authors_venue_year(rest: list[Chunk], title: Chunk | None,
+def authors_venue_year(rest: list[Chunk], title: Chunk | None,
                         paper: Piece | None) -> tuple[str | None, str | None, int | None]:
     """Authors, venue and year from the chunks other than the title."""
     authors: str | None = None
