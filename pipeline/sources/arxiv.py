@@ -1,18 +1,28 @@
-"""arXiv adapter, through the ``arxiv`` client package (https://pypi.org/project/arxiv/).
+"""arXiv adapter (https://info.arxiv.org/help/api/user-manual.html: ``GET /api/query``, Atom feed).
 
-API: https://info.arxiv.org/help/api/user-manual.html (Atom feed, ``/api/query``).
-The client builds the query URLs and parses the Atom feed; pacing, retries and
-the cache are ours: ``Client(delay_seconds=0, num_retries=0)`` with its
-session replaced by :meth:`pipeline.http.Http.session` and its URL format
-pointed at ``settings.endpoints["arxiv"]``.
+Requests go through :class:`pipeline.http.Http` (pacing, retries, cache,
+counts) with the query the ``arxiv`` client package
+(https://pypi.org/project/arxiv/) would send (``search_query``, ``id_list``,
+``sortBy``, ``sortOrder``, ``start``, ``max_results``).  The client itself
+is not used for requests: ``arxiv.Client`` (4.0) takes no session or
+transport by public means (its session is the private ``_session``), and its
+feed parser is the private ``arxiv._feed``.  :func:`parse_feed` reads the
+Atom feed with lxml into the package's public :class:`arxiv.Result` type,
+which :meth:`ArxivSource.map_record` maps.
+
+Limits relied on: one request every 3 s (https://info.arxiv.org/help/api/tou.html,
+paced by the HTTP layer); ``max_results`` up to 2,000 per page and
+``id_list`` as a comma-separated list
+(https://info.arxiv.org/help/api/user-manual.html#3112-start-and-max_results-paging);
+``batch_size`` 100 keeps the URL short.
 
 Behaviour worth knowing (seen in the recorded answers, tests/data/real/arxiv):
 
 * a well-formed but unknown id gives HTTP 200 and an empty feed -> ``None``;
 * a malformed id (``abc``) gives HTTP 400 with an Atom error entry, for the
-  whole ``id_list``.  The client raises :class:`arxiv.HTTPError`; ``lookup``
-  then bisects the batch (two half-size requests, recursively) so one bad id
-  costs about ``2*log2(batch)`` extra requests and only that id gets ``None``.
+  whole ``id_list``.  ``lookup`` then bisects the batch (two half-size
+  requests, recursively) so one bad id costs about ``2*log2(batch)`` extra
+  requests and only that id gets ``None``.
 
 Request count of ``lookup``: one request per ``batch_size`` (100) distinct ids
 when all ids are well formed.  The version the caller gives
@@ -23,14 +33,76 @@ aligned to the input by the id without version.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import arxiv
+from lxml import etree
 
 from ..errors import SourceUnavailable
 from ..identifiers import normalize_doi
 from ..models import VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
 from .base import Source
+
+_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+class _BadQuery(Exception):
+    """HTTP 400: arXiv could not read an id or the query."""
+
+
+def _text(elem: etree._Element, path: str) -> str | None:
+    found = elem.find(path, _NS)
+    return found.text.strip() if found is not None and found.text else None
+
+
+def _datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def parse_feed(content: bytes) -> list[arxiv.Result]:
+    """The entries of an arXiv Atom feed as :class:`arxiv.Result` objects
+    (entries without an id or dates, e.g. error entries, are skipped).
+    Raises ``ValueError`` for a body that is not an Atom feed."""
+    try:
+        root = etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise ValueError(f"unreadable Atom feed: {e}") from None
+    if root.tag != f"{{{_NS['atom']}}}feed":
+        raise ValueError(f"not an Atom feed: <{root.tag}>")
+    results = []
+    for entry in root.iterfind("atom:entry", _NS):
+        entry_id = _text(entry, "atom:id")
+        updated, published = _datetime(_text(entry, "atom:updated")), _datetime(_text(entry, "atom:published"))
+        if not entry_id or updated is None or published is None or "/api/errors" in entry_id:
+            continue
+        results.append(arxiv.Result(
+            entry_id=entry_id,
+            updated=updated,
+            published=published,
+            title=" ".join((_text(entry, "atom:title") or "").split()),
+            authors=[arxiv.Result.Author(_text(a, "atom:name") or "") for a in entry.iterfind("atom:author", _NS)],
+            summary=_text(entry, "atom:summary") or "",
+            comment=_text(entry, "arxiv:comment") or "",
+            journal_ref=_text(entry, "arxiv:journal_ref") or "",
+            doi=_text(entry, "arxiv:doi") or "",
+            primary_category=(entry.find("arxiv:primary_category", _NS).get("term") or "")
+            if entry.find("arxiv:primary_category", _NS) is not None else "",
+            categories=[c.get("term") or "" for c in entry.iterfind("atom:category", _NS)],
+            links=[
+                arxiv.Result.Link(href, title=link.get("title"), rel=link.get("rel") or "",
+                                  content_type=link.get("type"))
+                for link in entry.iterfind("atom:link", _NS) if (href := link.get("href"))
+            ],
+        ))
+    return results
+
 
 _VERSION_RE = re.compile(r"^(.+?)(?:v(\d+))?$")
 
@@ -53,11 +125,25 @@ class ArxivSource(Source):
     takes = ("arxiv",)
     batch_size = 100
 
-    def _client(self, page_size: int) -> arxiv.Client:
-        client = arxiv.Client(page_size=page_size, delay_seconds=0, num_retries=0)
-        client.query_url_format = self.base_url + "/api/query?{}"
-        client._session = self.http.session(self.name, expect="xml")
-        return client
+    def _query(self, *, search_query: str = "", id_list: str = "", max_results: int) -> list[arxiv.Result]:
+        """One ``/api/query`` page; raises :class:`_BadQuery` on HTTP 400."""
+        params = {
+            "search_query": search_query,
+            "id_list": id_list,
+            "sortBy": "relevance",
+            "sortOrder": "descending",
+            "start": 0,
+            "max_results": max_results,
+        }
+        resp = self.http.request(self.name, "GET", f"{self.base_url}/api/query", params=params, expect="xml")
+        if resp.status_code == 400:
+            raise _BadQuery()
+        if resp.status_code != 200:
+            raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for /api/query")
+        try:
+            return parse_feed(resp.content)
+        except ValueError as e:
+            raise SourceUnavailable(self.name, str(e)) from None
 
     def _fetch(self, batch: list[str]) -> dict[str, arxiv.Result]:
         """Results for ``batch`` keyed by lowercased id without version.
@@ -66,11 +152,8 @@ class ArxivSource(Source):
         in two and each half asked again; a single id answered 400 is absent.
         """
         try:
-            search = arxiv.Search(id_list=batch, max_results=len(batch))
-            results = list(self._client(self.batch_size).results(search))
-        except arxiv.HTTPError as e:
-            if e.status != 400:
-                raise SourceUnavailable(self.name, f"HTTP {e.status} for {e.url}") from None
+            results = self._query(id_list=",".join(batch), max_results=self.batch_size)[: len(batch)]
+        except _BadQuery:
             if len(batch) == 1:
                 return {}
             mid = len(batch) // 2
@@ -104,14 +187,11 @@ class ArxivSource(Source):
         phrase = " ".join(title.replace('"', " ").split())
         if not phrase:
             return []
-        search = arxiv.Search(query=f'ti:"{phrase}"', max_results=limit)
         try:
-            results = list(self._client(limit).results(search))
-        except arxiv.HTTPError as e:
-            if e.status == 400:  # a query arXiv cannot parse: no candidates
-                return []
-            raise SourceUnavailable(self.name, f"HTTP {e.status} for {e.url}") from None
-        return [self.map_record(r) for r in results]
+            results = self._query(search_query=f'ti:"{phrase}"', max_results=limit)
+        except _BadQuery:  # a query arXiv cannot parse: no candidates
+            return []
+        return [self.map_record(r) for r in results[:limit]]
 
     @staticmethod
     def map_record(obj: arxiv.Result) -> SourceRecord:
