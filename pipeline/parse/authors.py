@@ -42,6 +42,22 @@ def clean_names(text: str) -> str:
 _INITIALS = re.compile(r"(?:[A-Z][a-z]?\.?\s?-?\s?){1,4}")
 
 
+_FUNCTION_WORDS = frozenset("""
+an the or of for with without within via to in on at by from into onto over under between beyond
+through across about against among towards toward versus vs not all you your we our is are be can do does
+what how why when where which who new is are using based aware free
+""".split())
+_TITLE_SUFFIX = re.compile(r"(?:ing|tion|tions|ment|ments|ness|ity|ities|ers|ics|ive|ous|able|ized|ised|"
+                           r"ation|ations|ism|isms|ship)$")
+
+
+def _title_word(tok: str) -> bool:
+    """A word of a title rather than of a name: a function word ("Between", "for")
+    or a long word with a title-like ending ("Denoising", "Computation")."""
+    w = tok.strip(".,;:()'’\"").casefold()
+    return w in _FUNCTION_WORDS or (len(w) >= 7 and bool(_TITLE_SUFFIX.search(w)))
+
+
 def strip_by(text: str) -> str:
     return _BY.sub("", text)
 
@@ -94,6 +110,9 @@ def names_score(text: str) -> float:
     all_lower = s == s.lower()
     if not all(_tokens_ok(p, allow_lower=all_lower) for p in parts):
         return 0.0
+    toks = s.split()
+    if len(toks) >= 4 and sum(1 for t in toks if _title_word(t)) * 10 >= 3 * len(toks):
+        return 0.0  # "A Connection Between Score Matching and Denoising Autoencoders"
     words = sum(len(p.split()) for p in parts)
     if len(parts) == 1 and words == 1:
         return 1.0 if et_al else 0.0

@@ -178,8 +178,24 @@ def _split_plain(text: str) -> list[tuple[str, bool, bool]]:
     return out
 
 
+def _drop_marks(pieces: list[Piece]) -> list[Piece]:
+    """Footnote marks out: ``<sup>1</sup>``, ``<sup>*</sup>`` (affiliation numbers in author
+    lists); the text around them joins up again, in the style it had."""
+    out: list[Piece] = []
+    for p in pieces:
+        if p.kind == "text" and SUP in p.styles and re.fullmatch(r"[\s\d,*†‡§¶#✉∗]{1,8}", p.text):
+            continue
+        if out and p.kind == "text" and out[-1].kind == "text" and out[-1].styles == p.styles \
+                and out[-1].line == p.line:
+            out[-1] = Piece("text", out[-1].text + p.text, styles=p.styles, line=p.line)
+            continue
+        out.append(p)
+    return out
+
+
 def chunks_of(pieces: list[Piece]) -> list[Chunk]:
     out: list[Chunk] = []
+    pieces = _drop_marks(pieces)
     for i, p in enumerate(pieces):
         # "[**Megatron-LM**] Title": a styled run between brackets is a tag
         boxed = (0 < i < len(pieces) - 1 and pieces[i - 1].kind == "text" and pieces[i + 1].kind == "text"
@@ -513,6 +529,34 @@ def authors_venue_year(rest: list[Chunk], title: Chunk | None,
                     year = y
             elif year is None and not (title is not None and c.link is title.link):
                 found = dates.find_year(body)
-                if found and (vs >= 0.75 or c.bracket or len(body) <= 40):
+                if found and (vs >= 0.75 or c.bracket or len(body) <= 40 or _PUB_DETAIL.search(body)
+                              or dates.MONTH_YEAR.search(body) or dates.YEAR_MONTH.search(body)):
                     year = found[0]
+    if venue is None:
+        venue = _weak_venue(rest, title, authors)
     return authors, venue, year
+
+
+_PUB_DETAIL = re.compile(r"\b(?:vol|volume|no|issue|pp|pages?|doi|isbn|issn)\b\.?", re.I)
+
+
+def _weak_venue(rest: list[Chunk], title: Chunk | None, authors: str | None) -> str | None:
+    """No chunk read as a venue by its words: take the first short capitalised phrase
+    after the title that carries a year or is set in italics ("Neural Computation 2011",
+    "*Information Fusion*"), and is not the authors."""
+    for c in rest:
+        if title is not None and c.order < title.order:
+            continue
+        if c.link is not None or c.bracket or c.quoted:
+            continue
+        text = _squash(c.text).strip(_STRIP)
+        head = text.split(",")[0].strip(_STRIP) if EM in c.styles else text
+        v, y = venues.split_venue_year(head)
+        if not v or (authors and v in authors) or names_score(v) >= 1.5:
+            continue
+        words = v.split()
+        if not (1 <= len(words) <= 8) or not words[0][:1].isupper():
+            continue
+        if y is not None or EM in c.styles or INS in c.styles:
+            return v
+    return None
