@@ -89,6 +89,9 @@ def classify(item: Item, f: Fields) -> Verdict:
     code_url = f.url is not None and links.on_host(f.url, links.CODE_HOSTS)
     media_url = f.url is not None and links.on_host(f.url, _MEDIA_HOSTS)
     cues = sum(x is not None for x in (f.authors_raw, f.venue)) + (f.year is not None and item.year_hint != f.year)
+    if not paper_url and item.section and NON_PAPER_SECTION.search(item.section[-1]) \
+            and not SOFTWARE_SECTION.search(item.section[-1]):
+        return Verdict(None, f"in a section of {NON_PAPER_SECTION.search(item.section[-1]).group(1).lower()}")
     if f.url is None:
         # a written-out reference: title with authors and a venue or year; a table row
         # with a title and a year or venue (its links, if any, are code or project pages)
@@ -98,9 +101,6 @@ def classify(item: Item, f: Fields) -> Verdict:
         return Verdict(None, "text without a paper link")
     if media_url and not cues:
         return Verdict(None, "video, course, talk or post")
-    if not paper_url and item.section and NON_PAPER_SECTION.search(item.section[-1]) \
-            and not SOFTWARE_SECTION.search(item.section[-1]):
-        return Verdict(None, f"in a section of {NON_PAPER_SECTION.search(item.section[-1]).group(1).lower()}")
     if not paper_url and re.match(r"^[A-Z]{2,5}[- ]?\d{2,4}[A-Z]?\b", title):
         return Verdict(None, "a course")
     if not paper_url and not cues and _NOT_PAPER_WORDS.search(title) and nwords <= 10:

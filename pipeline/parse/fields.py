@@ -341,6 +341,7 @@ def extract(item: Item) -> Fields:
         for p in cell:
             if p.kind == "link" and not links.is_nav(p) and not links.is_badge(p):
                 real_links.append(p)
+                f.link_count += 1
             elif p.kind == "link" and links.is_badge(p):
                 badge_hints.extend(links.badge_text(s, "") for s in p.images)
                 if not links.on_host(p.href, links.BADGE_HOSTS):
@@ -354,6 +355,14 @@ def extract(item: Item) -> Fields:
     extra_chunks = [chunks_of(ps) for ps in item.extra[:2]]
 
     title_chunk = _pick_title(chunks)
+    if title_chunk is None and item.origin in ("table", "html") and chunks:
+        # a table's title column holds the title, whatever its shape ("LFM2.5")
+        cell = [c for c in chunks if c.link is None or not links.is_code(c.link)]
+        text = _squash(" ".join(c.text for c in cell)).strip(_STRIP)
+        if text and dates.is_only_date(text) is None and any(ch.isalpha() for ch in text) \
+                and not links.generic_text(text):
+            title_chunk = Chunk(text, line=cell[0].line, order=cell[0].order)
+            chunks = [title_chunk]
     if title_chunk is None:
         _fill_links(f, real_links, None)
         return f
@@ -391,6 +400,10 @@ def extract(item: Item) -> Fields:
         if t:
             authors = t
     for cell in cols.get("venue", [])[:1]:
+        if all(p.kind != "text" or not p.text.strip(_STRIP) for p in cell) and \
+                all(links.generic_text(p.text) or links.code_text(p.text) for p in cell if p.kind == "link"):
+            continue  # "[website](url)", "[paper](url)": a link column, no venue
+        cell = [p for p in cell if p.kind != "link" or not (links.generic_text(p.text) or links.code_text(p.text))]
         v, y = venues.split_venue_year(clean_text(plain(cell)))
         if v or y:
             venue, year = v or venue, y or year
