@@ -7,10 +7,10 @@ make the papers under it software.  An item is:
   file, authors, a venue or a year, or a title-like link in a section of papers;
 * **software** when its only link is a code repository or project site and
   it reads as a name, in a section about projects, tools, libraries,
-  frameworks, software or datasets;
+  frameworks or software (elsewhere a tool repository is not an entry);
 * **not an entry** otherwise, with a reason: navigation (anchors, a label
   followed by year links), people, labs, courses, videos, talks, blog posts,
-  tool repositories outside a software section, plain text.
+  datasets, tool repositories outside a software section, plain text.
 
 An item that looks like an entry (a paper link, or a reference written out)
 but yields no title is a *problem*: reported with its line, never dropped silently.
@@ -32,7 +32,7 @@ SOFTWARE = "software"
 
 SOFTWARE_SECTION = re.compile(
     r"open[\s-]?source|\bprojects?\b|\btools?\b|toolkits?|frameworks?|librar(?:y|ies)|software|"
-    r"repositor|\bdatasets?\b|\bbenchmarks?\b|\bsystems?\b|\bengines?\b|\bplatforms?\b|implementations?|"
+    r"repositor|\bsystems?\b|\bengines?\b|\bplatforms?\b|implementations?|"
     r"\bcode\b|\bapps?\b|\bsdks?\b|\bapis?\b", re.I)
 _NOT_PAPER_WORDS = re.compile(
     r"\b(course|courses|lecture|lectures|class|tutorial|tutorials|video|videos|talk|talks|podcast|"
@@ -51,7 +51,7 @@ NON_PAPER_SECTION = re.compile(
     r"\b(researchers?|people|persons?|scholars?|labs?|laborator(?:y|ies)|groups?|teams?|courses?|lectures?|"
     r"classes|tutorials?|videos?|talks?|podcasts?|blogs?|posts?|articles? about|news(?:letters?)?|books?|"
     r"events?|workshops?|conferences?|venues?|jobs?|companies|startups?|communit(?:y|ies)|competitions?|"
-    r"challenges?|websites?|slides?|presentations?|webinars?)\b", re.I)
+    r"challenges?|websites?|slides?|presentations?|webinars?|datasets?|data sets?|corpora|leaderboards?)\b", re.I)
 
 
 @dataclass
