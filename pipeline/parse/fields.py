@@ -62,7 +62,7 @@ def _sentences(text: str) -> list[str]:
 
 _ETAL_END = re.compile(r"\bet\.?\s*al\.?(?=\s|$)", re.I)
 _DASH = re.compile(r"\s+[-–—|:]\s+|\s*[|｜•·]\s*|\s+[–—]\s*|\s*[–—]\s+")
-_QUOTED = re.compile(r"[“\"„«]([^”\"“»]{4,}?)[”\"»]|(?<![A-Za-z])['‘]([^'’]{10,}?)['’](?![A-Za-z])")
+_QUOTED = re.compile(r"[“\"„«]([^”\"“»]{4,}?)[”\"»]|^\s*['‘]([^'’]{10,}?)['’](?![A-Za-z])")
 _BRACKETED = re.compile(r"\[([^\[\]]{1,80})\]|\(([^()]{1,80})\)|【([^【】]{1,80})】")
 _LABEL = re.compile(r"^\W*(paper|title|pdf|link|url|arxiv|article|code|project|venue|conference|journal|"
                     r"published(?: in| at)?|accepted(?: at| by)?|authors?|by|year|date|keywords?|tags?|"
@@ -154,19 +154,34 @@ _BY_CLAUSE = re.compile(r",\s+(?=by\s+[A-Z])")
 _ORPHAN = re.compile(r"^[\s\])}】]+|[\s\[({【]+$")
 
 
+def _dash_split(text: str) -> list[str]:
+    """Cut at spaced dashes and bars, but not before a lower-case word
+    ("Secure MPC – or: Breaking the Limits" is one title)."""
+    out: list[str] = []
+    pos = 0
+    for m in _DASH.finditer(text):
+        nxt = text[m.end():m.end() + 1]
+        if nxt.islower() and "|" not in m.group(0) and out is not None and text[pos:m.start()].strip():
+            continue
+        out.append(text[pos:m.start()])
+        pos = m.end()
+    out.append(text[pos:])
+    return out
+
+
 def _paren_note(inner: str) -> bool:
     """A parenthesis that is a note, not part of a title: a venue or date ("CVPR 2019",
     "2021"), an affiliation ("@MIT"), names, or a label ("Same authors above")."""
     t = inner.strip()
     return (t.startswith("@") or dates.find_year(t) is not None or venues.is_venue(t)
-            or names_score(t) >= 2.0 or len(t.split()) >= 4)
+            or names_score(t) >= 2.0)
 
 
 def _split_plain(text: str) -> list[tuple[str, bool, bool]]:
     out = []
     text = _ORPHAN.sub(" ", text)
     parts = []
-    for part in _DASH.split(text):
+    for part in _dash_split(text):
         parts.extend(_BY_CLAUSE.split(part))
     for part in parts:
         # "Lee et al. Title" -> "Lee et al." | "Title"
@@ -185,12 +200,18 @@ def _drop_marks(pieces: list[Piece]) -> list[Piece]:
     for p in pieces:
         if p.kind == "text" and SUP in p.styles and re.fullmatch(r"[\s\d,*†‡§¶#✉∗]{1,8}", p.text):
             continue
-        if out and p.kind == "text" and out[-1].kind == "text" and out[-1].styles == p.styles \
-                and out[-1].line == p.line:
+        if p.kind == "br" and out and out[-1].kind == "text" and _open_quote(out[-1].text):
+            out[-1] = Piece("text", out[-1].text + " ", styles=out[-1].styles, line=out[-1].line)
+            continue  # a quoted title wrapped onto the next line
+        if out and p.kind == "text" and out[-1].kind == "text" and out[-1].styles == p.styles:
             out[-1] = Piece("text", out[-1].text + p.text, styles=p.styles, line=p.line)
             continue
         out.append(p)
     return out
+
+
+def _open_quote(text: str) -> bool:
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
 def chunks_of(pieces: list[Piece]) -> list[Chunk]:
@@ -222,8 +243,8 @@ def chunks_of(pieces: list[Piece]) -> list[Chunk]:
 
 def _titled_link(c: Chunk) -> bool:
     """A link whose text reads as a name or title (not "paper", "code", a venue or a date)."""
-    if c.link is None:
-        return False
+    if c.link is None or (links.is_code(c.link) and c.order > 0):
+        return False  # a repository link is a title only when it leads: "[DGL](github) - ..."
     t = _squash(c.link.text).strip(_STRIP)
     return bool(t) and not (links.generic_text(t) or links.code_text(t) or _GENERIC_TITLE.match(t)
                             or venues.is_venue(t) or dates.is_only_date(t) is not None)

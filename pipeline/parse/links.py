@@ -77,7 +77,7 @@ def is_badge(p: Piece) -> bool:
 
 
 # "Code (DeepSpeed)", "GitHub Page", "Project website": a code word first, few words
-_CODE_LEAD = re.compile(r"^\W*(?:official\s+)?(code|codes|github|gitlab|project|repo|repository|demo|video|"
+_CODE_LEAD = re.compile(r"^\W*(?:official\s+|unofficial\s+|pytorch\s+|tensorflow\s+|jax\s+|paddle\s+)?(code|codes|github|gitlab|project|repo|repository|demo|video|"
                         r"slides?|website|homepage|blog|poster|talk|models?|weights|dataset|colab|huggingface)\b",
                         re.I)
 

@@ -46,9 +46,9 @@ def _known(word: str) -> bool:
 
 
 VENUE_WORDS = re.compile(
-    r"\b(conference|conf\.?|journal|proceedings|proc\.|workshops?|symposium|transactions|trans\.|"
+    r"\b(?:conference|journal|proceedings|workshops?|symposium|transactions|"
     r"letters|magazine|arxiv|preprint|review|annual|international|meeting|congress|forum|"
-    r"track|findings|companion|summit)\b", re.I)
+    r"track|findings|companion|summit)\b|\b(?:conf|proc|trans|symp|intl)\.", re.I)
 _IN_PREFIX = re.compile(
     r"^\s*(?:(?:accepted|published|appeared|presented|to appear)\s+(?:at|in|to|by)|in|at|@)\s*[:]?\s+",
     re.I)
