@@ -303,6 +303,22 @@ def xml_problem(body: bytes, limit: int = MAX_XML_DEPTH) -> str | None:
     return None
 
 
+def json_field(*path: str, kind: type | tuple[type, ...] = list) -> Callable[[requests.Response], str | None]:
+    """A ``validate`` callable for :meth:`Http.request`: the JSON answer has
+    a value of type ``kind`` at ``path`` (``json_field("results")``,
+    ``json_field("result", "hits", kind=dict)``)."""
+    where = ".".join(path)
+    name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+
+    def check(resp: requests.Response) -> str | None:
+        value: Any = resp.json()
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return None if isinstance(value, kind) else f"answer has no {where!r} {name}"
+
+    return check
+
+
 def _is_name_resolution_error(exc: BaseException) -> bool:
     text = repr(exc)
     return "NameResolutionError" in text or "Name or service not known" in text \

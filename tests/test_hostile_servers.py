@@ -514,3 +514,27 @@ def test_cli_huge_body_from_openalex_peak_memory(tmp_path, world_server, bad):
     print(f"CLI peak RSS with a 200 MB OpenAlex body, 16 MB cap: {peak:.0f} MiB")
     assert peak < 250, peak
     assert all(p.stat().st_size < 16 * MB for p in cache_files(tmp_path))
+
+
+def test_a_malformed_200_is_not_cached_by_any_adapter(tmp_path, bad):
+    """Each adapter tells the HTTP layer what an acceptable answer is
+    (``validate``): a 200 of the wrong shape is never cached."""
+    from pipeline.sources.crossref import CrossrefSource
+    from pipeline.sources.dblp import DblpSource
+    from pipeline.sources.openalex import OpenAlexSource
+    from pipeline.sources.s2 import S2Source
+
+    bad.mode = "ok"
+    s = settings(tmp_path, endpoints={n: bad.url for n in ("s2", "crossref", "openalex", "dblp", "arxiv")})
+    cases = [
+        (S2Source, b'{"message": "internal error"}', lambda src: src.lookup([Ids(doi="10.1/a")])),
+        (S2Source, b'{"total": 0, "data": null}', lambda src: src.search("A title of a paper")),
+        (CrossrefSource, b'{"status": "ok", "message": null}', lambda src: src.search("A title of a paper")),
+        (OpenAlexSource, b'{"meta": {"count": 0}, "results": null}', lambda src: src.search("A title of a paper")),
+        (DblpSource, b'{"result": {"status": {"@code": "500"}}}', lambda src: src.search("A title of a paper")),
+    ]
+    for cls, body, call in cases:
+        bad.ok_body = body
+        with pytest.raises(SourceUnavailable):
+            call(cls(Http(s, max_attempts=2), s))
+        assert cache_files(tmp_path) == [], cls.name

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import SourceUnavailable
+from ..http import json_field
 from ..identifiers import normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, Person, SourceRecord
 from .base import Source
@@ -46,6 +47,8 @@ SELECT = (
     "DOI,title,author,container-title,short-container-title,event,type,issued,published,"
     "published-print,published-online,page,volume,issue,publisher,abstract,URL"
 )
+# a 200 is used (and cached) only with a 'message' object (pipeline.http: validate)
+HAS_MESSAGE = json_field("message", kind=dict)
 DATACITE_PREFIXES = ("10.48550/",)  # arXiv
 _LEADING_HEADING = re.compile(
     r"^\s*<(?:jats:)?title\b[^>]*>\s*(?:abstract|summary)\s*</(?:jats:)?title>", re.IGNORECASE
@@ -117,7 +120,7 @@ class CrossrefSource(Source):
     def _get_one(self, doi: str) -> dict | None:
         """``GET /works/{doi}``: the message, or None for 404 (unknown DOI)."""
         url = f"{self.base_url}/works/{quote(doi, safe='/();:')}"
-        resp = self.http.request(self.name, "GET", url, params=self._params(), expect="json")
+        resp = self.http.request(self.name, "GET", url, params=self._params(), expect="json", validate=HAS_MESSAGE)
         if resp.status_code == 404:
             return None
         if resp.status_code != 200:
@@ -136,7 +139,7 @@ class CrossrefSource(Source):
     def _get_batch(self, dois: list[str]) -> dict[str, dict] | None:
         """``GET /works?filter=doi:..`` -> {doi: message}; None on HTTP 400/404."""
         params = self._params(filter=",".join(f"doi:{d}" for d in dois), rows=len(dois))
-        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json")
+        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json", validate=HAS_MESSAGE)
         if resp.status_code in (400, 404):  # filter not understood: ask one by one
             return None
         if resp.status_code != 200:
@@ -175,7 +178,7 @@ class CrossrefSource(Source):
         if not query:
             return []
         params = self._params(**{"query.bibliographic": query, "rows": limit, "select": SELECT})
-        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json")
+        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json", validate=HAS_MESSAGE)
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for a search")
         items = self._json(resp)["message"].get("items") or []

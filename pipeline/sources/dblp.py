@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from ..errors import SourceUnavailable
+from ..http import json_field
 from ..identifiers import ARXIV_DOI_PREFIX, normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
@@ -62,7 +63,8 @@ class DblpSource(Source):
             return []
         params = {"q": query, "format": "json", "h": limit}
         resp = self.http.request(
-            self.name, "GET", f"{self.base_url}/search/publ/api", params=params, expect="json"
+            self.name, "GET", f"{self.base_url}/search/publ/api", params=params, expect="json",
+            validate=json_field("result", "hits", kind=dict),
         )
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for a search")

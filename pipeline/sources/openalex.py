@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SourceUnavailable
+from ..http import json_field
 from ..identifiers import ARXIV_DOI_PREFIX, normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
@@ -65,7 +66,8 @@ class OpenAlexSource(Source):
     def _get(self, params: dict[str, Any]) -> list[dict]:
         if self.settings.mailto:
             params["mailto"] = self.settings.mailto
-        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json")
+        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json",
+                                 validate=json_field("results"))
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for /works")
         data = resp.json()

@@ -38,6 +38,7 @@ retried by the HTTP layer and end in :class:`SourceUnavailable`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -45,6 +46,7 @@ import requests
 from semanticscholar.Paper import Paper
 
 from ..errors import SourceUnavailable
+from ..http import json_field
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
 from .base import Source
@@ -163,15 +165,17 @@ class S2Source(Source):
     batch_size = BATCH_SIZE
 
     def _get(self, path: str, params: list[tuple[str, str]], what: str) -> requests.Response:
-        return self._send("GET", path, params, None, what)
+        # a 200 is used (and cached) only with a 'data' list (pipeline.http: validate)
+        return self._send("GET", path, params, None, what, validate=json_field("data"))
 
     def _send(
-        self, method: str, path: str, params: list[tuple[str, str]], body: Any, what: str
+        self, method: str, path: str, params: list[tuple[str, str]], body: Any, what: str,
+        validate: Callable[[requests.Response], str | None] | None = None,
     ) -> requests.Response:
         headers = {"x-api-key": self.settings.s2_api_key} if self.settings.s2_api_key else {}
         r = self.http.request(
             self.name, method, f"{self.base_url}{GRAPH}{path}", params=params, json=body,
-            headers=headers, expect="json",
+            headers=headers, expect="json", validate=validate,
         )
         if r.status_code == 400:
             raise SourceUnavailable(self.name, f"{what} rejected (HTTP 400): {_error_message(r)}")
@@ -195,7 +199,14 @@ class S2Source(Source):
 
     def _batch(self, keys: list[str]) -> list[Any]:
         """The raw batch answer: a list aligned with ``keys``, null = unknown."""
-        r = self._send("POST", "/paper/batch", [("fields", ",".join(FIELDS))], {"ids": keys}, "batch request")
+        def aligned(resp: requests.Response) -> str | None:
+            got = resp.json()
+            if isinstance(got, list) and len(got) == len(keys):
+                return None
+            return f"batch answer has {len(got) if isinstance(got, list) else type(got).__name__} items for {len(keys)} ids"
+
+        r = self._send("POST", "/paper/batch", [("fields", ",".join(FIELDS))], {"ids": keys}, "batch request",
+                       validate=aligned)
         data = r.json() if r.status_code == 200 else None
         if not isinstance(data, list) or len(data) != len(keys):
             size = len(data) if isinstance(data, list) else type(data).__name__
