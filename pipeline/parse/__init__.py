@@ -50,7 +50,7 @@ def _entry(kind: str, f: Fields, item: blocks.Item) -> ListEntry:
     return ListEntry(
         kind=kind, title=f.title, url=f.url, authors=people, et_al=et_al,
         authors_raw=f.authors_raw, venue=f.venue if kind == PAPER else None,
-        year=f.year if kind == PAPER else None, sections=[list(item.section)], lines=[item.line],
+        year=f.year, sections=[list(item.section)], lines=[item.line],
         links=f.links, abstract=f.abstract,
     )
 
@@ -127,9 +127,10 @@ class _Parser:
                 self.skipped.append(Skipped(item.line, v.reason, plain(item.pieces)[:80]))
             # a link-less label bullet ("- Compilers") names a sub-section of its sub-bullets
             label = plain(item.pieces) if not f.link_count and item.details else ""
+            label_year = dates.is_only_date(label.strip("[]【】 ")) if label else None
             for d in item.details:
                 if label:
-                    _push_section(d, label)
+                    _push_section(d, label, label_year)
                 self.item(d, None)
             return None
         entry = _entry(v.kind, f, item)
@@ -244,10 +245,14 @@ def _with_labelled_details(item: blocks.Item, f: Fields) -> Fields:
     return f
 
 
-def _push_section(item: blocks.Item, label: str) -> None:
+def _push_section(item: blocks.Item, label: str, year: int | None = None) -> None:
+    """A label bullet's sub-bullets sit in a sub-section named by it; a date label
+    ("**[2025.02.07]**") gives them a year hint."""
     item.section = item.section + [label]
+    if year is not None:
+        item.year_hint = item.year_hint or year
     for d in item.details:
-        _push_section(d, label)
+        _push_section(d, label, year)
 
 
 def _only_detail(f: Fields) -> bool:

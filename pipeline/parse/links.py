@@ -109,7 +109,7 @@ def is_code(p: Piece) -> bool:
         return True
     if on_host(p.href, CODE_HOSTS):
         return True
-    return bool(p.images) and not p.text.strip()
+    return bool(p.images) and not p.text.strip() and not is_paper_url(p.href)
 
 
 def is_paper_url(url: str) -> bool:
