@@ -259,8 +259,8 @@ def csl_item(entry: Entry) -> dict[str, Any]:
     """One CSL-JSON item (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html);
     ``id`` is the BibTeX key.  A truncated ("et al.") author list ends with
     ``{"literal": "others"}`` (:func:`authors_truncated`).  A conference paper
-    has both ``container-title`` (the proceedings) and ``event-title`` (the
-    conference), which IEEE and APA styles print."""
+    has ``container-title`` (the proceedings, which IEEE and APA styles print
+    as the venue) and, when a source names it, ``event-title`` (the conference)."""
     kind = entry_type(entry)
     item: dict[str, Any] = {"id": entry.key, "type": _CSL_TYPES[kind], "title": csl_title(entry.title)}
     if entry.authors:
@@ -272,10 +272,10 @@ def csl_item(entry: Entry) -> dict[str, Any]:
         item["issued"] = {"date-parts": [parts]}
     if entry.venue and kind in (VENUE_CONFERENCE, VENUE_JOURNAL):
         item["container-title"] = entry.venue
-    if kind == VENUE_CONFERENCE and (entry.event or entry.venue):
-        item["event-title"] = entry.event or entry.venue
-        if entry.address:
-            item["event-place"] = entry.address
+    if kind == VENUE_CONFERENCE and entry.event:
+        item["event-title"] = entry.event
+    if kind == VENUE_CONFERENCE and entry.address:
+        item["event-place"] = entry.address
     if kind == VENUE_PREPRINT or (kind == "unknown" and entry.ids.arxiv):
         if entry.ids.arxiv:
             item["number"] = f"arXiv:{entry.ids.arxiv}"

@@ -257,7 +257,6 @@ def test_csl_items():
         ],
         "issued": {"date-parts": [[2019]]},
         "container-title": "Proceedings of the 27th ACM Symposium on Operating Systems Principles (SOSP)",
-        "event-title": "Proceedings of the 27th ACM Symposium on Operating Systems Principles (SOSP)",
         "publisher": "ACM",
         "page": "47-62",
         "DOI": "10.1145/3341301.3359630",

@@ -141,3 +141,116 @@ def test_pandoc_reads_bib_fields_as_our_csl_says(out):
         if e.key == "dudziak2020braces":  # pandoc reads no math in names; checked in test_export
             continue
         assert got.get("author") == ours.get("author")  # "and others" is {"literal": "others"} in both
+
+
+# --- real consumers: a LaTeX document, biblatex styles, CSL styles ----------------------
+
+CSL_DIR = Path(__file__).parent / "data" / "csl"  # official IEEE and APA styles, CC BY-SA 3.0 (README there)
+
+BIBTEX_DOC = r"""\documentclass{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{textcomp}
+\usepackage{url}
+%(natbib)s
+\begin{document}
+Every entry: \nocite{*}
+\bibliographystyle{%(style)s}
+\bibliography{references}
+\end{document}
+"""
+
+BIBLATEX_DOC = r"""\documentclass{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{textcomp}
+\usepackage{csquotes}
+\usepackage[backend=biber,style=%(style)s]{biblatex}
+\addbibresource{references.bib}
+\begin{document}
+Every entry: \nocite{*}
+\printbibliography
+\end{document}
+"""
+
+# What only missing data can cause (no year known for these entries; nothing is invented)
+def _no_year_keys() -> list[str]:
+    return [e.key for e in syn.all_entries() if e.year is None]
+
+
+def latex_warnings(log: str) -> list[str]:
+    """LaTeX and package warnings of a .log (over/underfull boxes are layout, not data)."""
+    return [line for line in log.splitlines() if re.search(r"Warning|^! ", line)]
+
+
+def compile_latex(out: Path, name: str, doc: str, backend: list[str]) -> tuple[str, str]:
+    """pdflatex, the bibliography tool, pdflatex twice; (bibliography tool log, last LaTeX log)."""
+    d = out / name
+    d.mkdir()
+    (d / "references.bib").write_bytes((out / "references.bib").read_bytes())
+    (d / "doc.tex").write_text(doc, encoding="utf-8")
+    latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"]
+    first = run(latex, d)
+    assert first.returncode == 0, first.stdout.decode(errors="replace")[-3000:]
+    tool = run([*backend, "doc"], d)
+    tool_log = (d / ("doc.blg")).read_text(encoding="utf-8", errors="replace")
+    assert tool.returncode in (0, 1), tool_log
+    for _ in range(2):
+        proc = run(latex, d)
+        assert proc.returncode == 0, proc.stdout.decode(errors="replace")[-3000:]
+    assert (d / "doc.pdf").stat().st_size > 0
+    return tool_log, (d / "doc.log").read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("style", ["plainnat", "IEEEtran"])
+def test_latex_document_with_bibtex_style(out, style):
+    natbib = r"\usepackage[numbers]{natbib}" if style == "plainnat" else ""
+    blg, log = compile_latex(out, f"latex-{style}", BIBTEX_DOC % {"natbib": natbib, "style": style}, ["bibtex"])
+    warnings = [line for line in blg.splitlines() if line.startswith("Warning--")]
+    allowed = {f"Warning--empty year in {k}" for k in _no_year_keys()} if style == "plainnat" else set()
+    assert set(warnings) <= allowed, warnings
+    assert "error message" not in blg
+    assert latex_warnings(log) == []
+    bbl = (out / f"latex-{style}" / "doc.bbl").read_text(encoding="utf-8")
+    assert bbl.count(r"\bibitem") == len(syn.all_entries())
+
+
+@pytest.mark.parametrize("style", ["numeric", "ieee"])
+def test_latex_document_with_biblatex_style(out, style):
+    blg, log = compile_latex(out, f"biblatex-{style}", BIBLATEX_DOC % {"style": style}, ["biber"])
+    assert "INFO - Output to doc.bbl" in blg
+    problems = [line for line in blg.splitlines() if re.search(r"> (WARN|ERROR) - ", line)]
+    assert problems == [], problems
+    assert latex_warnings(log) == []
+    bbl = (out / f"biblatex-{style}" / "doc.bbl").read_text(encoding="utf-8")
+    assert bbl.count("\\entry{") == len(syn.all_entries())
+
+
+def pandoc_csl(out: Path, style: str, bibliography: str) -> str:
+    proc = run(["pandoc", "--citeproc", f"--csl={CSL_DIR / style}", f"--bibliography={bibliography}",
+                "-t", "plain", "--wrap=none", "doc.md"], out)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr.decode() == ""  # no warning of any kind
+    return proc.stdout.decode("utf-8")
+
+
+@pytest.mark.parametrize("bibliography", ["references.csl.json", "references.bib"])
+def test_pandoc_with_the_ieee_csl_style(out, bibliography):
+    text = pandoc_csl(out, "ieee.csl", bibliography)
+    assert len(re.findall(r"^\[\d+\] ", text, re.M)) == len(syn.all_entries())
+    # a conference paper's venue and pages (pandoc's BibTeX reader makes unprotected words lowercase)
+    title = "TASO: The Tensor Algebra SuperOptimizer" if bibliography.endswith("json") else "TASO: The tensor algebra"
+    assert f"“{title}" in text
+    assert " in proceedings of the 27th acm symposium on operating systems principles (sosp)" in text.lower()
+    assert "pp. 47–62" in text
+    assert "IEEE Transactions on Parallel and Distributed Systems, vol. 33, no. 1, pp. 88–100" in text
+    assert "a. vaswani et al., “attention is all you need" in text.lower()  # the list's "et al." kept
+
+
+def test_pandoc_with_the_apa_csl_style(out):
+    text = pandoc_csl(out, "apa.csl", "references.csl.json")
+    assert ("Jia, Z., Padon, O., Thomas, J., Warszawski, T., Zaharia, M., & Aiken, A. (2019). TASO: The Tensor "
+            "Algebra SuperOptimizer for Deep Learning. Proceedings of the 27th ACM Symposium on Operating Systems "
+            "Principles (SOSP), 47–62. https://doi.org/10.1145/3341301.3359630") in text
+    assert "IEEE Transactions on Parallel and Distributed Systems, 33(1), 88–100." in text
+    assert "TVM. (n.d.). [Computer software]." in text
