@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..identifiers import clean_url
 from ..models import ListEntry, ParseProblem, ParseResult, Skipped
-from . import blocks, dates, venues
+from . import blocks, dates, links, venues
 from .authors import names_score, split_authors
 from .classify import PAPER, SOFTWARE, Verdict, classify
 from .dedupe import Deduper
@@ -225,6 +225,15 @@ def _with_labelled_details(item: blocks.Item, f: Fields) -> Fields:
         return f
     for d in item.details:
         text = plain(d.pieces)
+        if f.url is None and not _LINK_LABEL.match(text) and not [p for p in d.pieces if p.kind == "text"
+                                                                     and p.text.strip(" []()|,")]:
+            # a sub-bullet of bare links: "[[Paper]](url)", "[[Code]](url)"
+            for p in d.pieces:
+                if p.kind == "link" and links.generic_text(p.text) and links.is_paper_url(p.href):
+                    f.url = clean_url(p.href)
+                    f.paper_links += 1
+                    f.link_count += 1
+                    break
         if _LINK_LABEL.match(text) and f.url is None:
             href = next((p.href for p in d.pieces if p.kind == "link"), None)
             if href:

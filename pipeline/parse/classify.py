@@ -85,7 +85,7 @@ def classify(item: Item, f: Fields) -> Verdict:
         return Verdict(None, "navigation: a label followed by year links")
     title = f.title
     nwords = len(title.split())
-    paper_url = f.url is not None and links.is_paper_url(f.url)
+    paper_url = f.url is not None and links.is_paper_url(f.url) and not links.is_internal(f.url)
     code_url = f.url is not None and links.on_host(f.url, links.CODE_HOSTS)
     media_url = f.url is not None and links.on_host(f.url, _MEDIA_HOSTS)
     cues = sum(x is not None for x in (f.authors_raw, f.venue)) + (f.year is not None and item.year_hint != f.year)
@@ -105,8 +105,14 @@ def classify(item: Item, f: Fields) -> Verdict:
         return Verdict(None, "a course")
     if not paper_url and not cues and _NOT_PAPER_WORDS.search(title) and nwords <= 10:
         return Verdict(None, "person, lab, course, talk or post")
-    if not paper_url and names_score(title) >= 2.0 and not cues:
+    if item.origin == "paragraph" and f.title_in_link and not f.authors_raw and \
+            (f.prose_before >= 5 or (nwords <= 2 and f.prose_words >= 8)):
+        return Verdict(None, "a link in running text")
+    if not paper_url and not cues and names_score(re.sub(r"\([^)]*\)", " ", title)) >= 2.0:
         return Verdict(None, "a person")
+    if not paper_url and re.match(r"^(what|how|why|when|where|who|which|is|are|can|should|do|does)\b", title, re.I) \
+            and title.rstrip().endswith("?"):
+        return Verdict(None, "a question: a post or talk")
     if code_url and not paper_url and not f.paper_links:
         if soft_section or (nwords <= 4 and not cues):
             if soft_section:

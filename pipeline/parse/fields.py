@@ -108,6 +108,8 @@ class Fields:
     empty_links: int = 0  # links with no text at all: "[](url)"
     generic_text: str | None = None  # the first "paper" / "pdf" link text
     chunks: int = 0
+    prose_words: int = 0
+    prose_before: int = 0
 
 
 def clean_text(s: str) -> str:
@@ -275,7 +277,7 @@ def _title_score(c: Chunk, first_text: bool, titled_link: bool = False) -> float
     if INS in c.styles or SUP in c.styles or CODE in c.styles or DEL in c.styles:
         score -= 1.5
     if c.bracket:
-        score -= 2.0
+        score -= 3.0
     if first_text:
         score += 0.5
     if n == 1:
@@ -442,6 +444,10 @@ def extract(item: Item) -> Fields:
     year = year or lead_year or item.year_hint
     f.authors_raw = _squash(strip_by(authors)).strip(" ,;") if authors else None
     f.venue, f.year = venue, year
+    # words of running text around the title, not read as authors, venue or date
+    told = len((authors or "").split()) + len((venue or "").split())
+    f.prose_words = max(0, sum(len(c.text.split()) for c in rest if c.link is None) - told)
+    f.prose_before = sum(len(c.text.split()) for c in rest if c.link is None and c.order < title_chunk.order)
     return f
 
 

@@ -66,8 +66,20 @@ def on_host(url: str, hosts: tuple[str, ...]) -> bool:
 
 
 def is_nav(p: Piece) -> bool:
+    """An anchor or a mail address."""
     href = p.href.strip()
-    return not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:"))
+    return not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:", "tel:"))
+
+
+def is_internal(url: str) -> bool:
+    """A relative link to another page of the same repository ("pruning.md",
+    "content/2024/osdi24.md"): a sub-page or a note, never a paper address."""
+    u = url.strip().lower()
+    return "://" not in u and not u.startswith("www.")
+
+
+# profile and listing pages on scholarly hosts: a person, not a paper
+_PROFILE = re.compile(r"/pers/|/pid/|citations\?|/profile/|/author/|/authors?/|/people/|/~|/user/|/search\?", re.I)
 
 
 def is_badge(p: Piece) -> bool:
@@ -113,6 +125,8 @@ def is_code(p: Piece) -> bool:
 
 
 def is_paper_url(url: str) -> bool:
+    if _PROFILE.search(url):
+        return False
     if on_host(url, PAPER_HOSTS):
         return True
     path = urlsplit(url).path.lower() if "://" in url else ""
