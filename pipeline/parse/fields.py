@@ -127,7 +127,7 @@ def _squash(s: str) -> str:
 # --- chunking ------------------------------------------------------------------------
 
 
-def _split_text(text: str) -> list[tuple[str, bool, bool]]:
+def _split_text(text: str, styled: bool = False) -> list[tuple[str, bool, bool]]:
     """Cut plain text into (text, quoted, bracketed) runs at quotes, brackets, sentence
     ends, "et al.", spaced dashes and bars."""
     out: list[tuple[str, bool, bool]] = []
@@ -142,8 +142,8 @@ def _split_text(text: str) -> list[tuple[str, bool, bool]]:
             spans.append((s, e, kind, inner))
             last_end = e
     for s, e, kind, inner in spans:
-        if kind == "b" and text[s] == "(" and text[e:].strip(_STRIP) and not _paren_note(inner):
-            continue  # "Large Language Model (LLM) Security": part of the text
+        if kind == "b" and text[s] == "(" and (styled or (text[e:].strip(_STRIP) and not _paren_note(inner))):
+            continue  # "Large Language Model (LLM) Security", "*Conference on Robot Learning (CoRL)*"
         out.extend(_split_plain(text[pos:s]))
         out.append((inner, kind == "q", kind == "b"))
         pos = e
@@ -233,7 +233,7 @@ def chunks_of(pieces: list[Piece]) -> list[Chunk]:
             for t, q, b in runs:
                 out.append(Chunk(t, p.styles, link=p, quoted=q, bracket=b, line=p.line))
         elif p.kind == "text":
-            for t, q, b in _split_text(clean_text(p.text)):
+            for t, q, b in _split_text(clean_text(p.text), styled=bool(p.styles & {EM, INS})):
                 out.append(Chunk(t, p.styles, quoted=q, bracket=b, line=p.line))
     for i, c in enumerate(out):
         c.order = i
@@ -340,16 +340,17 @@ def extract(item: Item) -> Fields:
             continue
         if p.kind == "link":
             f.link_count += 1
+            if links.is_badge(p):
+                # a badge that links somewhere is that link's label ("arXiv" -> the paper);
+                # one that links nowhere states a fact ("Conference-ICML'24")
+                if links.is_nav(p) or links.on_host(p.href, links.BADGE_HOSTS):
+                    badge_hints.extend(t for t in (links.badge_text(src, "") for src in p.images) if t)
+                    f.nav_links += 1
+                else:  # a star badge linking to the repository, an arXiv badge to the paper
+                    real_links.append(Piece("link", "", href=p.href, images=p.images))
+                continue
             if links.is_nav(p):
                 f.nav_links += 1
-                continue
-            if links.is_badge(p):
-                for src in p.images:
-                    txt = links.badge_text(src, "")
-                    if txt:
-                        badge_hints.append(txt)
-                if not links.on_host(p.href, links.BADGE_HOSTS):  # a star badge linking to the repository
-                    real_links.append(Piece("link", "", href=p.href, images=p.images))
                 continue
             if dates.is_only_date(p.text) is not None and len(p.text.strip()) <= 8:
                 f.year_links += 1
@@ -366,8 +367,9 @@ def extract(item: Item) -> Fields:
                 real_links.append(p)
                 f.link_count += 1
             elif p.kind == "link" and links.is_badge(p):
-                badge_hints.extend(links.badge_text(s, "") for s in p.images)
-                if not links.on_host(p.href, links.BADGE_HOSTS):
+                if links.is_nav(p) or links.on_host(p.href, links.BADGE_HOSTS):
+                    badge_hints.extend(links.badge_text(s, "") for s in p.images)
+                else:
                     real_links.append(Piece("link", "", href=p.href, images=p.images))
             elif p.kind == "image" and links.on_host(p.href, links.BADGE_HOSTS):
                 badge_hints.append(links.badge_text(p.href, p.text))

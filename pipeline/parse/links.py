@@ -65,9 +65,14 @@ def on_host(url: str, hosts: tuple[str, ...]) -> bool:
     return any(h == x or h.endswith("." + x) for x in hosts)
 
 
+_NAV_TEXT = re.compile(r"^\W*(?:back to|go to|return to|jump to|table of contents|top)\b", re.I)
+
+
 def is_nav(p: Piece) -> bool:
-    """An anchor or a mail address."""
+    """An anchor, a mail address, or a "Back to top" link."""
     href = p.href.strip()
+    if _NAV_TEXT.match(p.text):
+        return True
     return not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:", "tel:"))
 
 
@@ -95,7 +100,8 @@ _CODE_LEAD = re.compile(r"^\W*(?:official\s+|unofficial\s+|pytorch\s+|tensorflow
 
 
 # "Download PDF", "PDF link", "Paper (arXiv)": a generic word first, few words
-_GENERIC_LEAD = re.compile(r"^\W*(?:download|view|read|get|full|free)?\s*(paper|pdf|arxiv|doi|preprint)\b",
+_GENERIC_LEAD = re.compile(r"^\W*(?:download(?:able)?|view|read|get|full|free)?\s*(paper|pdf|arxiv|doi|preprint|link|thesis|"
+                           r"master thesis|phd thesis|report|technical report)\b",
                            re.I)
 # a link whose text is an identifier or an address: "10.1109/TGRS.2007.912448", "arXiv:2101.00001"
 _ID_TEXT = re.compile(r"^\W*(?:doi:\s*)?10\.\d{4,9}/\S+$|^\W*(?:arxiv:\s*)?\d{4}\.\d{4,5}(?:v\d+)?\W*$|"
@@ -104,12 +110,14 @@ _ID_TEXT = re.compile(r"^\W*(?:doi:\s*)?10\.\d{4,9}/\S+$|^\W*(?:arxiv:\s*)?\d{4}
 
 def generic_text(text: str) -> bool:
     """Whether a link text names the kind of link to the paper ("pdf", "Download PDF", a DOI)."""
+    text = text.strip().strip("[]【】()")
     return bool(GENERIC_TEXT.match(text) or _ID_TEXT.match(text)) or \
         (bool(_GENERIC_LEAD.match(text)) and len(text.split()) <= 3)
 
 
 def code_text(text: str) -> bool:
     """Whether a link text names a kind of non-paper link ("code", "GitHub Page")."""
+    text = text.strip().strip("[]【】()")
     if generic_text(text):
         return False
     return bool(CODE_TEXT.match(text)) or (bool(_CODE_LEAD.match(text)) and len(text.split()) <= 4)
