@@ -196,7 +196,7 @@ class _Parser:
     def run(self, doc: blocks.Document) -> ParseResult:
         # first pass: what each item is; the share of papers per section settles
         # titled links with no paper cue of their own
-        judged = [(it, _with_labelled_details(it, extract(it))) for it in doc.items]
+        judged = [(it, _with_labelled_details(it, extract(it))) for it in _paragraph_lines(doc.items)]
         counts: dict[tuple[str, ...], list[int]] = {}
         verdicts = []
         for it, f in judged:
@@ -262,6 +262,20 @@ def _push_section(item: blocks.Item, label: str, year: int | None = None) -> Non
         item.year_hint = item.year_hint or year
     for d in item.details:
         _push_section(d, label, year)
+
+
+def _paragraph_lines(items: list[blocks.Item]) -> list[blocks.Item]:
+    """A paragraph of several lines is one entry written over several lines
+    ("**Title** \\ *Authors* \\ Venue [[Paper](url)]") unless two or more of its
+    lines read as entries of their own (a reference list with ``<br>``)."""
+    out: list[blocks.Item] = []
+    for it in items:
+        if it.origin != "paragraph" or len(it.lines) <= 1:
+            out.extend(it.lines or [it])
+            continue
+        own = sum(1 for ln in it.lines if classify(ln, extract(ln)).kind is not None)
+        out.extend(it.lines if own >= 2 else [it])
+    return out
 
 
 def _only_detail(f: Fields) -> bool:

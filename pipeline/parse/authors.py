@@ -52,10 +52,14 @@ _TITLE_SUFFIX = re.compile(r"(?:ing|tion|tions|ment|ments|ness|ity|ities|ers|ics
 
 
 def _title_word(tok: str) -> bool:
-    """A word of a title rather than of a name: a function word ("Between", "for")
-    or a long word with a title-like ending ("Denoising", "Computation")."""
-    w = tok.strip(".,;:()'’\"").casefold()
-    return w in _FUNCTION_WORDS or (len(w) >= 7 and bool(_TITLE_SUFFIX.search(w)))
+    """A word of a title rather than of a name: a function word ("Between", "for";
+    capitalised two-letter ones are names too: "Bo An") or a long word with a
+    title-like ending ("Denoising", "Computation")."""
+    bare = tok.strip(".,;:()'’\"")
+    w = bare.casefold()
+    if w in _FUNCTION_WORDS:
+        return len(w) > 2 or bare.islower()
+    return len(w) >= 7 and bool(_TITLE_SUFFIX.search(w))
 
 
 def strip_by(text: str) -> str:
@@ -115,7 +119,7 @@ def names_score(text: str) -> float:
         return 0.0  # "A Connection Between Score Matching and Denoising Autoencoders"
     words = sum(len(p.split()) for p in parts)
     if len(parts) == 1 and words == 1:
-        return 1.0 if et_al else 0.0
+        return 2.0 if et_al and s[:1].isupper() else 0.0  # "Chen et al."
     score = 1.5
     if len(parts) >= 2:
         score += 1.0
@@ -152,7 +156,7 @@ def split_authors(raw: str) -> tuple[list[Person], bool]:
     people: list[Person] = []
     if not parts:
         return people, et_al
-    bib = [p.strip() for p in re.split(r"\s+and\s+", s0) if p.strip()]
+    bib = [p.strip() for p in re.split(r"\s+(?:and|&)\s+|\s*;\s*", s0) if p.strip()]
     if len(bib) >= 2 and all(p.count(",") == 1 for p in bib):
         # BibTeX: "Bronstein, Michael M and Bruna, Joan and LeCun, Yann"
         people = []

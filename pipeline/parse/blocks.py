@@ -70,6 +70,7 @@ class Item:
     extra: list[list[Piece]] = field(default_factory=list)
     details: list["Item"] = field(default_factory=list)
     depth: int = 0
+    lines: list["Item"] = field(default_factory=list)  # a paragraph's lines, as items
 
 
 @dataclass
@@ -177,12 +178,11 @@ class _Reader:
         pieces = flatten(inline.children)
         base = _line(open_tok)
         lines = [ln for ln in _lines(pieces) if plain(ln)]
-        linked = sum(1 for ln in lines if any(p.kind == "link" for p in ln))
-        if len(lines) >= 2 and linked < max(2, (len(lines) * 2 + 2) // 3):
-            # one entry written over several lines: "**Title** \ *Authors* \ Venue [[Paper](url)]"
-            return [Item(pieces, base, self.section, "paragraph", self.year_hint())]
-        # a line per reference ("[7] Lee et al. ...<br>"), or a single line
-        return [Item(ln, base + ln[0].line, self.section, "paragraph", self.year_hint()) for ln in lines]
+        # one item for the whole paragraph; the parser reads it line by line instead
+        # when several of its lines are references of their own ("[7] Lee et al. ...<br>")
+        item = Item(pieces, base, self.section, "paragraph", self.year_hint())
+        item.lines = [Item(ln, base + ln[0].line, self.section, "paragraph", self.year_hint()) for ln in lines]
+        return [item]
 
     def list_block(self, depth: int) -> list[Item]:
         """A bullet or ordered list starting at ``self.i``; returns its items."""
@@ -217,7 +217,7 @@ class _Reader:
                 item.details.extend(self.list_block(depth + 1))
                 first = False
             elif t.type == "html_block":
-                pieces = flatten_html(t.content)
+                pieces = flatten_html(t.content, MD)
                 if plain(pieces):
                     if first:
                         item.pieces, first = pieces, False
@@ -279,7 +279,7 @@ class _Reader:
             rows = []
             for m in re.finditer(r"<tr\b.*?(?=<tr\b|</table|\Z)", raw, re.I | re.S):
                 tr = m.group(0)
-                cells = [flatten_html(c) for c in re.findall(r"<t[dh]\b[^>]*>(.*?)(?=<t[dh]\b|</tr|\Z)", tr, re.I | re.S)]
+                cells = [flatten_html(c, MD) for c in re.findall(r"<t[dh]\b[^>]*>(.*?)(?=<t[dh]\b|</tr|\Z)", tr, re.I | re.S)]
                 is_head = bool(re.search(r"<th\b", tr, re.I))
                 rows.append((base + raw.count("\n", 0, m.start()), cells, is_head))
             if rows and not rows[0][2]:
@@ -291,7 +291,7 @@ class _Reader:
             frag = m.group(1)
             if not frag.strip():
                 continue
-            pieces = flatten_html(frag)
+            pieces = flatten_html(frag, MD)
             if plain(pieces) and any(p.kind == "link" for p in pieces):
                 out.append(Item(pieces, base + raw.count("\n", 0, m.start()), self.section, "html",
                                 self.year_hint()))

@@ -67,6 +67,8 @@ def classify(item: Item, f: Fields) -> Verdict:
     section = " / ".join(item.section)
     soft_section = bool(SOFTWARE_SECTION.search(section))
     real_links = f.link_count - f.nav_links
+    if f.year_links >= 2 and not f.paper_links:
+        return Verdict(None, "navigation: a label followed by year links")
     if f.empty_links and (f.title is None or f.title_in_link is False) and f.paper_links:
         return Verdict(None, problem="link with an empty title")
     if f.title is None:
@@ -95,7 +97,7 @@ def classify(item: Item, f: Fields) -> Verdict:
     if f.url is None:
         # a written-out reference: title with authors and a venue or year; a table row
         # with a title and a year or venue (its links, if any, are code or project pages)
-        if (f.authors_raw and (f.venue or f.year)) or (f.venue and f.year and nwords >= 3) \
+        if (f.authors_raw and (f.venue or f.year)) or (f.venue and f.year and nwords >= 3 and item.origin != "paragraph") \
                 or (item.origin in ("table", "html") and (f.venue or f.year) and (nwords >= 3 or real_links)):
             return Verdict(PAPER)
         return Verdict(None, "text without a paper link")
@@ -108,10 +110,14 @@ def classify(item: Item, f: Fields) -> Verdict:
     if item.origin == "paragraph" and f.title_in_link and not f.authors_raw and \
             (f.prose_before >= 5 or (nwords <= 2 and f.prose_words >= 8)):
         return Verdict(None, "a link in running text")
-    if not paper_url and not cues and names_score(re.sub(r"\([^)]*\)", " ", title)) >= 2.0:
-        return Verdict(None, "a person")
+    if not paper_url and not cues:
+        ns = names_score(re.sub(r"\([^)]*\)", " ", title))
+        if ns >= 2.0 or (ns >= 1.5 and f.url is not None and links.is_profile(f.url)):
+            return Verdict(None, "a person")
+        if ns >= 1.5:  # "Weijia Jia" or a two-word title: the section decides
+            return Verdict(None, "a person", uncertain=True)
     if not paper_url and re.match(r"^(what|how|why|when|where|who|which|is|are|can|should|do|does)\b", title, re.I) \
-            and title.rstrip().endswith("?"):
+            and "?" in title:
         return Verdict(None, "a question: a post or talk")
     if code_url and not paper_url and not f.paper_links:
         if soft_section or (nwords <= 4 and not cues):

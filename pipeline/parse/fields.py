@@ -112,9 +112,13 @@ class Fields:
     prose_before: int = 0
 
 
+# GB/T 7714 document-type marks after a title: "Title[J]. Venue, 2018." ([J] journal, [C] proceedings...)
+_GBT_MARK = re.compile(r"\[(?:J|C|M|D|R|S|P|N|A|Z|EB/OL|J/OL|C/OL|M/OL)\](?=[\s.,]|$)")
+
+
 def clean_text(s: str) -> str:
-    """Emoji, ``:shortcodes:``, pictographs and invisible characters out; NFKC."""
-    s = _SHORTCODE.sub(" ", s)
+    """Emoji, ``:shortcodes:``, pictographs, GB/T 7714 marks and invisible characters out; NFKC."""
+    s = _GBT_MARK.sub(".", _SHORTCODE.sub(" ", s))
     s = "".join(ch for ch in s if unicodedata.category(ch) not in ("So", "Cf", "Co", "Cs", "Sk")
                 and not 0xFE00 <= ord(ch) <= 0xFE0F)
     return unicodedata.normalize("NFKC", s)

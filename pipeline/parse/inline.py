@@ -15,6 +15,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 STRONG, EM, CODE, INS, SUP, DEL = "strong", "em", "code", "ins", "sup", "del"
@@ -168,8 +169,13 @@ def flatten(tokens: list[Token] | None) -> list[Piece]:
     return _Flattener().walk(tokens or [])
 
 
-def flatten_html(raw: str) -> list[Piece]:
-    """A fragment of raw HTML (an ``html_block``) -> pieces, as if inline."""
+def flatten_html(raw: str, md: "MarkdownIt | None" = None) -> list[Piece]:
+    """A fragment of raw HTML (an ``html_block``) -> pieces.  With ``md``, the
+    fragment is read as inline Markdown first, so ``[Title](url)`` inside
+    ``<details>`` or ``<p>`` is a link as GitHub shows it; tags are read as above."""
+    if md is not None:
+        tokens = md.parseInline(_COMMENT.sub("", raw).strip())
+        return flatten(tokens[0].children if tokens else [])
     f = _Flattener()
     f.html_inline(raw.replace("\n", " "))
     f.close_link()

@@ -132,6 +132,11 @@ def is_code(p: Piece) -> bool:
     return bool(p.images) and not p.text.strip() and not is_paper_url(p.href)
 
 
+def is_profile(url: str) -> bool:
+    """A person's page on a scholarly or social host (DBLP, Google Scholar, GitHub user...)."""
+    return bool(_PROFILE.search(url)) or (on_host(url, ("github.com",)) and urlsplit(url).path.strip("/").count("/") == 0)
+
+
 def is_paper_url(url: str) -> bool:
     if _PROFILE.search(url):
         return False
