@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_ENDPOINTS = {
@@ -55,7 +56,7 @@ ENDPOINT_VARS = {
 MB = 1024 * 1024
 
 
-def _number(env, name: str, default: float, *, positive: bool = False) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, *, positive: bool = False) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default

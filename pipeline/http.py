@@ -89,6 +89,7 @@ rewritten.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import hashlib
 import json as jsonlib
@@ -115,7 +116,6 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
 )
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -284,7 +284,7 @@ def xml_problem(body: bytes, limit: int = MAX_XML_DEPTH) -> str | None:
     are refused (defusedxml), nesting deeper than ``limit`` too."""
     from xml.etree.ElementTree import ParseError
 
-    import defusedxml.ElementTree as DET
+    import defusedxml.ElementTree as DET  # type: ignore[import-untyped]
     from defusedxml import DefusedXmlException
 
     depth = 0
@@ -371,17 +371,15 @@ class _Deadline:
 
     @staticmethod
     def _shutdown(sock: socket.socket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def cancel(self) -> None:
         self._timer.cancel()
 
 
 class _WatchedHTTPConnection(HTTPConnection):
-    def getresponse(self):  # type: ignore[override]
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
         deadline = getattr(_current, "deadline", None)
         if deadline is not None:
             deadline.register(self.sock)
@@ -389,7 +387,7 @@ class _WatchedHTTPConnection(HTTPConnection):
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
-    def getresponse(self):  # type: ignore[override]
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
         deadline = getattr(_current, "deadline", None)
         if deadline is not None:
             deadline.register(self.sock)
@@ -410,11 +408,11 @@ _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 class _WatchedAdapter(HTTPAdapter):
     """requests' adapter with connections whose socket the watchdog sees."""
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[override]
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
 
-    def proxy_manager_for(self, proxy, **proxy_kwargs):  # type: ignore[override]
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         manager.pool_classes_by_scheme = _WATCHED_POOLS
         return manager
@@ -531,13 +529,15 @@ class Http:
             self._add_lost(source, seconds)
             self._sleep(seconds)
 
-        def over_budget(state: RetryCallState) -> bool:
-            # like tenacity's stop_before_delay, on our (injectable) clock
-            return self._lost.get(source, 0.0) + (state.upcoming_sleep or 0) >= self.time_budget \
+        def stop(state: RetryCallState) -> bool:
+            # max_attempts, or (like tenacity's stop_before_delay, on our injectable
+            # clock) the next wait would pass the source's budget, or it is down
+            return state.attempt_number >= self.max_attempts \
+                or self._lost.get(source, 0.0) + (state.upcoming_sleep or 0) >= self.time_budget \
                 or source in self.down
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts) | over_budget,
+            stop=stop,
             wait=self._wait,
             retry=retry_if_exception_type(_Transient),
             sleep=sleep,
@@ -546,7 +546,8 @@ class Http:
         try:
             resp = retrying(attempt)
         except (_Transient, _Fatal) as e:
-            where = f"{prep.method} {strip_secrets(prep.url)}"
+            parts = urlsplit(prep.url)
+            where = f"{prep.method} {urlunsplit(parts._replace(query='', fragment=''))}"  # the query can be long
             reason = f"{e} ({attempts} attempt(s), {where})" if attempts else str(e)
             self._mark_down(source, reason)
             raise SourceUnavailable(source, reason) from None
@@ -597,8 +598,10 @@ class Http:
 
     def _prepare(self, method: str, url: str, params: Any, json: Any) -> _Prepared:
         pr = requests.Request(method.upper(), url, params=params, json=json).prepare()
-        body = pr.body.encode() if isinstance(pr.body, str) else pr.body
-        parts = urlsplit(pr.url)
+        raw = pr.body
+        body = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
+        full_url = pr.url or url
+        parts = urlsplit(full_url)
         query = sorted(
             (kv for kv in parse_qsl(parts.query, keep_blank_values=True) if kv[0].lower() != "mailto"),
             key=lambda kv: kv[0],
@@ -608,7 +611,7 @@ class Http:
         key = hashlib.sha256(
             jsonlib.dumps([pr.method, key_url, key_body], ensure_ascii=False).encode()
         ).hexdigest()
-        return _Prepared(pr.method, pr.url, body, key)
+        return _Prepared(pr.method or method.upper(), full_url, body, key)
 
     def _interval(self, source: str) -> float:
         if source == "s2" and not self.settings.s2_api_key:
@@ -645,7 +648,7 @@ class Http:
             wait = retry_after
         else:
             wait = min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (state.attempt_number - 1))
-        return wait * self.settings.pace_scale
+        return float(wait) * self.settings.pace_scale
 
     def _thread_session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -662,9 +665,9 @@ class Http:
         self,
         source: str,
         prep: _Prepared,
-        headers: dict | None,
+        headers: dict[str, str] | None,
         expect: str | None,
-        validate: Callable | None,
+        validate: Callable[[requests.Response], object] | None,
         limit: int,
         deadline_s: float,
     ) -> requests.Response:
@@ -686,7 +689,7 @@ class Http:
             resp._content = body if ok else self.scrub(body)
         except _TooLarge as e:
             self._log(LogEntry(source, prep.method, safe_url, resp.status_code if resp is not None else None, False))
-            raise _Fatal(f"answer larger than the {limit / 2**20:g} MB cap ({e}) for {prep.method} {safe_url}") from None
+            raise _Fatal(f"answer larger than the {limit / 2**20:g} MB cap ({e})") from None
         except (_Transient, _Fatal):
             raise
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
@@ -715,7 +718,7 @@ class Http:
             raise _Transient(problem)
         return resp
 
-    def _follow(self, prep: _Prepared, headers: dict | None) -> requests.Response:
+    def _follow(self, prep: _Prepared, headers: dict[str, str] | None) -> requests.Response:
         """Send ``prep``, following up to MAX_REDIRECTS redirects ourselves:
         a hop to another origin carries no secret (module doc)."""
         session = self._thread_session()
@@ -762,12 +765,14 @@ class Http:
             if len(buf) > limit:
                 if truncate:
                     del buf[limit:]
-                    resp._content_consumed = False  # not read to the end: drop the connection
+                    resp._content_consumed = False  # type: ignore[attr-defined]  # not read to the end: drop the connection
                     break
                 raise _TooLarge(f"more than {limit} bytes")
         return bytes(buf)
 
-    def _problem(self, resp: requests.Response, expect: str | None, validate: Callable | None) -> str | None:
+    def _problem(
+        self, resp: requests.Response, expect: str | None, validate: Callable[[requests.Response], object] | None
+    ) -> str | None:
         """Why a 2xx answer is not acceptable (None: it is); see module doc."""
         if not 200 <= resp.status_code < 300:
             return None
@@ -808,10 +813,8 @@ class Http:
             entry = jsonlib.loads(path.read_bytes())
             if time.time() - float(entry["stored_at"]) > self.cache_ttl:
                 return None
-            if entry["encoding"] == "base64":
-                body = base64.b64decode(entry["body"])
-            else:
-                body = entry["body"].encode("utf-8")
+            raw = entry["body"]
+            body = base64.b64decode(raw) if entry["encoding"] == "base64" else raw.encode("utf-8")
             status = int(entry["status"])
             resp_headers = CaseInsensitiveDict({str(k): str(v) for k, v in entry["headers"].items()})
         except FileNotFoundError:
@@ -863,14 +866,20 @@ class _RoutedSession(requests.Session):
     replaced by the layer's own.
     """
 
-    def __init__(self, http: Http, source: str, expect: str | None, validate: Callable | None = None):
+    def __init__(
+        self, http: Http, source: str, expect: str | None,
+        validate: Callable[[requests.Response], object] | None = None,
+    ):
         super().__init__()
         self._http = http
         self._source = source
         self._expect = expect
         self._validate = validate
 
-    def request(self, method, url, params=None, data=None, headers=None, json=None, **kwargs):  # type: ignore[override]
+    def request(  # type: ignore[override]
+        self, method: str, url: str, params: Any = None, data: Any = None,
+        headers: dict[str, str] | None = None, json: Any = None, **kwargs: Any,
+    ) -> requests.Response:
         if data is not None or kwargs.get("files"):
             raise TypeError("routed session supports params/json only, not data/files")
         headers = {k: v for k, v in (headers or {}).items() if k.lower() != "user-agent"}

@@ -92,9 +92,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from pipeline.models import Ids
+
+if TYPE_CHECKING:
+    from pipeline.models import SourceRecord
 
 __all__ = [
     "ARXIV_DOI_PREFIX",
@@ -158,7 +163,7 @@ def clean_url(url: str) -> str:
     URL with nothing to drop is returned unchanged.
     """
     if not isinstance(url, str):
-        return url
+        return url  # type: ignore[unreachable]  # callers may pass anything
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unbalanced "[" in the host
@@ -186,9 +191,7 @@ def _strip_trailing(doi: str) -> str:
     """Drop sentence punctuation after a DOI while the DOI stays valid."""
     while doi:
         last = doi[-1]
-        if last in ".,;:'\"":
-            cut = doi[:-1]
-        elif last in _CLOSERS and doi.count(last) > doi.count(_CLOSERS[last]):
+        if last in ".,;:'\"" or (last in _CLOSERS and doi.count(last) > doi.count(_CLOSERS[last])):
             cut = doi[:-1]
         else:
             break
@@ -201,7 +204,7 @@ def _strip_trailing(doi: str) -> str:
 def normalize_doi(s: str) -> str | None:
     """Return the lowercased DOI in ``s`` or ``None`` (see module docstring)."""
     if not isinstance(s, str):
-        return None
+        return None  # type: ignore[unreachable]  # callers may pass anything
     text = s.strip()
     for _ in range(3):  # "doi:https://doi.org/10..." and double encoding
         stripped = _DOI_PREFIX_RE.sub("", text, count=1).strip()
@@ -239,7 +242,7 @@ _ARXIV_PREFIX_RE = re.compile(r"^arxiv\s*:\s*", re.IGNORECASE)
 def normalize_arxiv(s: str) -> tuple[str, int | None] | None:
     """Return ``(id_without_version, version or None)`` or ``None``."""
     if not isinstance(s, str):
-        return None
+        return None  # type: ignore[unreachable]  # callers may pass anything
     text = _ARXIV_PREFIX_RE.sub("", s.strip(), count=1)
     m = _ARXIV_NEW_RE.match(text)
     if m:
@@ -358,16 +361,15 @@ def _fill(ids: Ids, host: str, path: str, query: dict[str, list[str]]) -> None:
     elif host in {"openalex.org", "api.openalex.org"}:
         if m := _OPENALEX_RE.match(path):
             ids.openalex = m.group(1).upper()
-    elif host in {"dblp.org", "dblp.uni-trier.de", "dblp.dagstuhl.de"}:
-        if m := _DBLP_RE.match(path):
-            ids.dblp = m.group(1)
+    elif host in {"dblp.org", "dblp.uni-trier.de", "dblp.dagstuhl.de"} and (m := _DBLP_RE.match(path)):
+        ids.dblp = m.group(1)
 
 
 def ids_from_url(url: str) -> Ids:
     """Return the identifiers a URL names (see module docstring); never raises."""
     ids = Ids()
     if not isinstance(url, str):
-        return ids
+        return ids  # type: ignore[unreachable]  # callers may pass anything
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower().rstrip(".")
@@ -398,24 +400,24 @@ _USENIX_RE = re.compile(r"^[\w.-]{1,100}(?:/presentation/[\w.-]{1,100})?$", re.A
 _CVF_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,200}(?:/[A-Za-z0-9_.+-]{1,200}){0,4}$")
 
 
-def _valid_doi(value):
+def _valid_doi(value: object) -> str | None:
     doi = normalize_doi(value) if isinstance(value, str) else None
     return doi if doi is not None and len(doi) <= MAX_DOI_LENGTH else None
 
 
-def _valid_s2(value):
+def _valid_s2(value: object) -> str | None:
     if isinstance(value, str) and _S2_ID_RE.match(value.strip().lower()):
         return value.strip().lower()
     return None
 
 
-def _valid_corpus_id(value):
+def _valid_corpus_id(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if 0 < value < 10**12 else None
 
 
-def _valid_openalex(value):
+def _valid_openalex(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -426,15 +428,15 @@ def _valid_openalex(value):
     return text if _OPENALEX_ID_RE.match(text) else None
 
 
-def _matching(pattern: re.Pattern):
-    def check(value):
+def _matching(pattern: re.Pattern[str]) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
         if isinstance(value, str) and pattern.match(value.strip()):
             return value.strip()
         return None
     return check
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[object], object]] = {
     "doi": _valid_doi,
     "s2": _valid_s2,
     "corpus_id": _valid_corpus_id,
@@ -447,7 +449,7 @@ _CHECKS = {
 }
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     """A hostile value, safe to print: ASCII repr, shortened."""
     text = ascii(value)
     return text if len(text) <= 80 else text[:79] + "…"
@@ -484,7 +486,7 @@ def check_ids(ids: Ids) -> tuple[Ids, list[str]]:
     return out, problems
 
 
-def _safe_url(value):
+def _safe_url(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -497,7 +499,7 @@ def _safe_url(value):
     return text
 
 
-def check_record(record) -> None:
+def check_record(record: SourceRecord) -> None:
     """Validate a :class:`pipeline.models.SourceRecord`'s identifiers and
     links in place: invalid ones are dropped with a logged warning."""
     ids, problems = check_ids(record.ids)

@@ -19,14 +19,17 @@ answers according to ``mode``, which can be changed while it runs:
 * ``"echo"``      -- 400 whose body echoes every request header (a key included);
 * ``"ok"``        -- 200 ``ok_body`` (JSON by default);
 * ``"proxy"``     -- forwards the request to ``upstream`` and relays the answer
-  (a recovered server, e.g. in front of :class:`tests.fakeworld.FakeScholarServer`).
+  (a recovered server, e.g. in front of :class:`tests.fakeworld.FakeScholarServer`);
+  ``rewrite(body) -> body``, if set, edits each 200 answer on the way (hostile values).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -120,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
             r = requests.request(self.command, owner.upstream + self.path, data=body or None,
                                  headers=headers, timeout=10, allow_redirects=False)
-            self._send(r.status_code, r.content, r.headers.get("Content-Type", "application/json"))
+            content = owner.rewrite(r.content) if owner.rewrite and r.status_code == 200 else r.content
+            self._send(r.status_code, content, r.headers.get("Content-Type", "application/json"))
         else:
             self._send(500, b'{"error": "unknown mode"}')
 
@@ -129,10 +133,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(OSError):
             self.wfile.write(body)
-        except OSError:
-            pass
 
     do_GET = _answer
     do_POST = _answer
@@ -154,6 +156,7 @@ class MisbehavingServer:
         self.host = host
         self.redirect_to = ""
         self.upstream = ""
+        self.rewrite: Callable[[bytes], bytes] | None = None  # proxy mode: edits a 200 body
         self.drip_every = 0.2
         self.delay = 0.0
         self.huge_bytes = 200 * MiB

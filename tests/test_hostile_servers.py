@@ -35,13 +35,15 @@ KEY = "h3-SECRET-KEY-5f1c9e77"
 MAILTO = "h3-secret-person@mail.example"
 
 # three entries of the seed list: a DOI link, an arXiv link, a link without identifier
-LIST = """# Hostile test list
-
-## Papers
-- [TASO: The Tensor Algebra SuperOptimizer for Deep Learning](https://dl.acm.org/doi/abs/10.1145/3341301.3359630) by Zhihao Jia et al., SOSP 2019
-- [Ansor: Generating High-Performance Tensor Programs for Deep Learning](https://arxiv.org/abs/2006.06762) by Lianmin Zheng et al., OSDI 2020
-- [Mistify: Automating DNN Model Porting for On-Device Inference at the Edge](https://www.usenix.org/system/files/nsdi21-guo.pdf) by Guo, Peizhen et al., NSDI 2021
-"""
+LIST = (
+    "# Hostile test list\n\n## Papers\n"
+    "- [TASO: The Tensor Algebra SuperOptimizer for Deep Learning]"
+    "(https://dl.acm.org/doi/abs/10.1145/3341301.3359630) by Zhihao Jia et al., SOSP 2019\n"
+    "- [Ansor: Generating High-Performance Tensor Programs for Deep Learning]"
+    "(https://arxiv.org/abs/2006.06762) by Lianmin Zheng et al., OSDI 2020\n"
+    "- [Mistify: Automating DNN Model Porting for On-Device Inference at the Edge]"
+    "(https://www.usenix.org/system/files/nsdi21-guo.pdf) by Guo, Peizhen et al., NSDI 2021\n"
+)
 
 
 def settings(tmp_path: Path, **kw) -> Settings:
@@ -103,7 +105,8 @@ def test_error_body_echoing_headers_is_scrubbed(tmp_path, bad):
 
 def test_source_unavailable_message_is_scrubbed_and_short(tmp_path):
     Http(settings(tmp_path))  # registers this run's secrets
-    err = SourceUnavailable("s2", f"HTTP 418: x-api-key: {KEY}\x1b[31m mailto={MAILTO.replace('@', '%40')} " + "z" * 5000)
+    encoded = MAILTO.replace("@", "%40")
+    err = SourceUnavailable("s2", f"HTTP 418: x-api-key: {KEY}\x1b[31m mailto={encoded} " + "z" * 5000)
     assert KEY not in err.message and "%40mail" not in err.message and "\x1b" not in err.message
     assert len(err.message) <= 300
 
@@ -538,3 +541,28 @@ def test_a_malformed_200_is_not_cached_by_any_adapter(tmp_path, bad):
         with pytest.raises(SourceUnavailable):
             call(cls(Http(s, max_attempts=2), s))
         assert cache_files(tmp_path) == [], cls.name
+
+
+def _poison_arxiv_ids(body: bytes) -> bytes:
+    """Every S2 paper in an answer gets the arXiv id of issue 11."""
+    data = json.loads(body)
+    papers = data if isinstance(data, list) else (data.get("data") or [])
+    for p in papers:
+        if isinstance(p, dict):
+            p["externalIds"] = {**(p.get("externalIds") or {}), "ArXiv": "javascript:alert(6)"}
+    return json.dumps(data).encode()
+
+
+def test_cli_hostile_identifier_from_s2_is_never_exported(tmp_path, world_server):
+    with MisbehavingServer("proxy") as s2:
+        s2.upstream, s2.rewrite = world_server.urls["s2"], _poison_arxiv_ids
+        proc, _ = run_cli(tmp_path, {**world_server.env(), "PIPELINE_S2_URL": s2.url}, "--strict")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert s2.count() >= 1
+    assert "invalid arxiv id 'javascript:alert(6)' dropped" in proc.stderr
+    outputs = [tmp_path / "enriched.json", *sorted((tmp_path / "exports").glob("*"))]
+    assert len(outputs) > 3
+    for path in outputs:
+        assert "javascript:alert(6)" not in path.read_text(), path.name
+    titles = {e["list"]["title"]: e for e in _enriched(tmp_path)["entries"]}
+    assert all(e["status"]["resolved"] for e in titles.values())

@@ -390,3 +390,102 @@ def test_crossref_pattern_dois_are_accepted(doi):
     assert doi.startswith(got)
     assert normalize_doi(got) == got
     assert normalize_doi(doi.upper()) == got
+
+
+# ---------------------------------------------------------------------------
+# Identifiers from sources are validated where every SourceRecord is made
+# (issue 11).  Values below are synthetic unless a comment says otherwise.
+
+from pipeline.identifiers import check_ids  # noqa: E402
+from pipeline.models import SourceRecord  # noqa: E402
+
+VALID_FROM_SOURCES = Ids(
+    doi="10.1145/3341301.3359630",  # from data/raw.md
+    arxiv="2006.06762",
+    arxiv_version=2,
+    s2="c31c87c591a25c64fbaa82e8ac6a81831b6ac7ce",
+    corpus_id=470667,
+    openalex="W2981796843",
+    dblp="conf/sosp/JiaPTWZA19",  # a real DBLP key (tests/data/real/dblp)
+    ieee="9428512",
+    proceedings="86c51678350f656dcc7f490a43946ee5",
+    usenix="osdi21/presentation/wang",
+    cvf="CVPR2022W/EVW/Nair_MAPLE-Edge_paper",
+)
+
+
+def test_valid_ids_from_sources_are_kept():
+    assert check_ids(VALID_FROM_SOURCES) == (VALID_FROM_SOURCES, [])
+    for key in ("conf/iclr/0001B17", "journals/corr/abs-2104-12255", "conf/nsdi/Katz-BassettMJKWA08",
+                "conf/evoW/BucurIST15", "books/sp/Name19"):
+        assert check_ids(Ids(dblp=key))[0].dblp == key
+    for arxiv in ("cs/0601001", "hep-th/9901001", "0704.0001", "1501.00001"):
+        assert check_ids(Ids(arxiv=arxiv))[0].arxiv == arxiv
+
+
+def test_ids_from_sources_are_normalised():
+    ids, problems = check_ids(Ids(arxiv="arXiv:2104.12255v3", openalex="https://openalex.org/W123",
+                                  s2="C31C87C591A25C64FBAA82E8AC6A81831B6AC7CE", doi="https://doi.org/10.1145/ABC"))
+    assert problems == []
+    assert (ids.arxiv, ids.arxiv_version, ids.openalex, ids.s2, ids.doi) == (
+        "2104.12255", 3, "W123", "c31c87c591a25c64fbaa82e8ac6a81831b6ac7ce", "10.1145/abc")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("arxiv", "javascript:alert(6)"),  # the value of issue 11
+    ("arxiv", "2104.12255}\\input{/etc/passwd"),
+    ("doi", "javascript:alert(1)"),
+    ("doi", "10.1/" + "x" * 400),
+    ("s2", "<script>alert(1)</script>"),
+    ("s2", "c31c87c591a25c64fbaa82e8ac6a81831b6ac7c"),  # 39 hex
+    ("corpus_id", -5),
+    ("corpus_id", True),
+    ("openalex", "W12'><img src=x>"),
+    ("openalex", "A123"),
+    ("dblp", "conf/sosp/x\"},\n@misc{evil"),
+    ("dblp", "../../etc/passwd"),
+    ("ieee", "12a"),
+    ("proceedings", "zz" * 16),
+    ("usenix", "a b"),
+    ("cvf", "x/../<y>"),
+    ("arxiv_version", 0),
+])
+def test_invalid_ids_from_sources_are_dropped(field, value):
+    base = {"arxiv": "2006.06762"} if field == "arxiv_version" else {}
+    ids, problems = check_ids(Ids(**base, **{field: value}))
+    assert getattr(ids, field) is None
+    assert len(problems) == 1 and field in problems[0]
+
+
+def test_every_source_record_is_checked_when_made(caplog):
+    """No adapter code needed: a record made with a hostile id loses it, with
+    a warning that shows the value safely."""
+    rec = SourceRecord(source="s2", ids=Ids(arxiv="javascript:alert(6)", doi="10.1145/3341301.3359630"),
+                       url="javascript:alert(1)", pdf_url="https://example.org/p.pdf")
+    assert rec.ids.arxiv is None and rec.ids.doi == "10.1145/3341301.3359630"
+    assert rec.url is None and rec.pdf_url == "https://example.org/p.pdf"
+    assert any("s2: invalid arxiv id 'javascript:alert(6)' dropped" in r.getMessage() for r in caplog.records)
+    assert any("invalid url" in r.getMessage() for r in caplog.records)
+
+
+def test_s2_adapter_drops_a_hostile_arxiv_id(caplog):
+    from pipeline.sources.s2 import S2Source
+
+    rec = S2Source.map_record({
+        "paperId": "c31c87c591a25c64fbaa82e8ac6a81831b6ac7ce", "title": "T",
+        "externalIds": {"ArXiv": "javascript:alert(6)", "DOI": "10.1145/3341301.3359630", "DBLP": "<b>"},
+    })
+    assert rec.ids.arxiv is None and rec.ids.dblp is None
+    assert rec.ids.doi == "10.1145/3341301.3359630" and rec.ids.s2 == "c31c87c591a25c64fbaa82e8ac6a81831b6ac7ce"
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_check_ids_never_raises_and_keeps_only_safe_text(text):
+    fields = ("arxiv", "s2", "openalex", "dblp", "ieee", "proceedings", "usenix", "cvf")
+    ids, _ = check_ids(Ids(doi=text, **{f: text for f in fields}))
+    for f in fields:
+        value = getattr(ids, f)
+        assert value is None or (value.isprintable() and not any(c in value for c in '"{}\\ <>\n'))
+    # a DOI suffix may hold almost anything printable (SICI DOIs carry "<" and ">"), never spaces
+    assert ids.doi is None or (ids.doi.isprintable() and not any(c.isspace() for c in ids.doi))
