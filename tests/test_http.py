@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -114,7 +114,7 @@ def test_parse_retry_after_forms():
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("100000") == 120.0  # capped
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
-    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
     later = format_datetime(now + timedelta(seconds=30), usegmt=True)
     assert parse_retry_after(later, now=now.timestamp()) == pytest.approx(30.0)
     assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now=now.timestamp()) == 0.0
@@ -212,7 +212,8 @@ def test_expect_xml(httpserver, tmp_path):
 
 
 def test_404_returned_not_retried_and_cached(httpserver, tmp_path):
-    httpserver.expect_request("/missing").respond_with_data("Resource not found.", status=404, content_type="text/plain")
+    httpserver.expect_request("/missing").respond_with_data(
+        "Resource not found.", status=404, content_type="text/plain")
     http = make_http(tmp_path)
     resp = http.request("crossref", "GET", httpserver.url_for("/missing"), expect="json")
     assert resp.status_code == 404 and resp.text == "Resource not found."
@@ -251,7 +252,8 @@ def test_cache_ignores_api_key_and_mailto_and_stores_no_secret(httpserver, tmp_p
     http = make_http(tmp_path, mailto="me@example.org")
     http.request("s2", "POST", httpserver.url_for("/w"), params={"fields": "title", "mailto": "me@example.org"},
                  json={"ids": ["a"]}, headers={"x-api-key": "SECRET-KEY-1"})
-    resp = http.request("s2", "POST", httpserver.url_for("/w"), params={"fields": "title", "mailto": "other@example.org"},
+    resp = http.request("s2", "POST", httpserver.url_for("/w"),
+                        params={"fields": "title", "mailto": "other@example.org"},
                         json={"ids": ["a"]}, headers={"x-api-key": "SECRET-KEY-2"})
     assert resp.from_cache and len(httpserver.log) == 1
     assert httpserver.log[0][0].headers["x-api-key"] == "SECRET-KEY-1"  # sent on the wire
@@ -319,3 +321,46 @@ def test_session_routes_through_layer(httpserver, tmp_path):
 
 def test_strip_secrets():
     assert strip_secrets("https://h/p?a=1&mailto=x%40y&api_key=z") == "https://h/p?a=1"
+
+
+# -- settings of the bounds (issue 11) ---------------------------------------------
+
+
+def test_bounds_from_environment():
+    s = Settings.from_env({"PIPELINE_TIMEOUT": "2.5", "PIPELINE_CONNECT_TIMEOUT": "1", "PIPELINE_SOURCE_BUDGET": "7",
+                           "PIPELINE_MAX_BODY_MB": "0.5"})
+    assert (s.request_timeout, s.connect_timeout, s.source_budget, s.max_body_bytes) == (2.5, 1.0, 7.0, 512 * 1024)
+    http = Http(s)
+    assert http.timeout == (1.0, 2.5) and http.time_budget == 7.0 and http.max_bytes == 512 * 1024
+    d = Settings.from_env({})
+    assert (d.request_timeout, d.connect_timeout, d.source_budget, d.max_body_bytes) == (30.0, 10.0, 60.0, 32 * 2**20)
+    for name, bad in [("PIPELINE_TIMEOUT", "0"), ("PIPELINE_TIMEOUT", "soon"), ("PIPELINE_SOURCE_BUDGET", "-1"),
+                      ("PIPELINE_MAX_BODY_MB", "nan"), ("PIPELINE_PACE_SCALE", "-2")]:
+        with pytest.raises(ValueError, match=name):
+            Settings.from_env({name: bad})
+
+
+def test_many_threads_one_http(httpserver, tmp_path):
+    """The object is safe to share: counts and log stay exact under 8 threads."""
+    import threading
+
+    httpserver.expect_request("/t").respond_with_json({"ok": True})
+    http = make_http(tmp_path)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(10):
+                source = ("s2", "dblp")[n % 2]
+                resp = http.request(source, "GET", httpserver.url_for("/t"), params={"n": n, "i": i})
+                assert resp.json() == {"ok": True}
+        except BaseException as e:  # noqa: BLE001 -- reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert http.counts == {"s2": 40, "dblp": 40} and len(http.log) == 80 and len(httpserver.log) == 80
