@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -566,3 +567,57 @@ def test_cli_hostile_identifier_from_s2_is_never_exported(tmp_path, world_server
         assert "javascript:alert(6)" not in path.read_text(), path.name
     titles = {e["list"]["title"]: e for e in _enriched(tmp_path)["entries"]}
     assert all(e["status"]["resolved"] for e in titles.values())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
+def test_https_drip_is_bounded_too(tmp_path, monkeypatch):
+    """The deadline watchdog also covers TLS connections (a self-signed
+    certificate for 127.0.0.1, made here, trusted through REQUESTS_CA_BUNDLE)."""
+    import ssl
+
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(5)
+    lsock.settimeout(0.2)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        try:
+            tls = ctx.wrap_socket(conn, server_side=True)
+            tls.recv(65536)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.wait(0.1):
+                tls.sendall(b" ")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = lsock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    try:
+        http = Http(settings(tmp_path, request_timeout=0.5, source_budget=1.0))
+        start = time.monotonic()
+        with pytest.raises(SourceUnavailable) as err:
+            http.request("dblp", "GET", f"https://127.0.0.1:{lsock.getsockname()[1]}/x", expect="json")
+        assert time.monotonic() - start < 3.0
+        assert "no complete answer within 0.5 s" in str(err.value)
+    finally:
+        stop.set()
+        t.join(2)
+        lsock.close()
