@@ -48,7 +48,8 @@
   values are all null such as ``{"data": null}``); with ``expect="xml"`` an
   XML content type and a document without DTD/entities
   (`defusedxml <https://github.com/tiran/defusedxml>`_) nested at most
-  ``MAX_XML_DEPTH`` deep; then the adapter's own ``validate(resp)`` callable,
+  ``MAX_XML_DEPTH`` deep with at most ``MAX_XML_ELEMENTS`` elements (checked
+  as a SAX stream, in constant memory); then the adapter's own ``validate(resp)`` callable,
   if given: return ``None``/``True`` to accept, or a string saying what is
   wrong (``False`` = "rejected").  A rejected answer is retried like a 5xx and
   is **never cached**, so the next run asks again;
@@ -159,6 +160,7 @@ ERROR_BODY_CAP = 64 * 1024  # bytes kept of a non-2xx body (adapters only quote 
 CHUNK = 64 * 1024
 MAX_JSON_DEPTH = 64  # the APIs' answers nest at most ~6 deep
 MAX_XML_DEPTH = 32  # an Atom feed nests 3-4 deep
+MAX_XML_ELEMENTS = 200_000  # a page of 100 arXiv entries has about 3,000
 
 
 def _cacheable(status: int) -> bool:
@@ -279,26 +281,47 @@ def _json_problem(body: bytes) -> str | None:
     return None
 
 
-def xml_problem(body: bytes, limit: int = MAX_XML_DEPTH) -> str | None:
-    """Why an XML body is unsafe or broken (None: fine): DTDs and entities
-    are refused (defusedxml), nesting deeper than ``limit`` too."""
-    from xml.etree.ElementTree import ParseError
+class _XMLLimit(Exception):
+    """An XML document past a limit (raised from inside the SAX parser)."""
 
-    import defusedxml.ElementTree as DET  # type: ignore[import-untyped]
-    from defusedxml import DefusedXmlException
 
-    depth = 0
+def xml_problem(body: bytes, limit: int = MAX_XML_DEPTH, max_elements: int = MAX_XML_ELEMENTS) -> str | None:
+    """Why an XML body is unsafe or broken (None: fine): a DTD (and so any
+    entity) is refused (`defusedxml <https://github.com/tiran/defusedxml>`_),
+    so are nesting deeper than ``limit`` and more than ``max_elements``
+    elements.  Read as a SAX stream: constant memory, stops at the first
+    problem (the arXiv client's lxml parser then builds its tree from a
+    document known to be small and flat)."""
+    import xml.sax
+    import xml.sax.handler
+
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+    from defusedxml.expatreader import create_parser  # type: ignore[import-untyped]
+
+    class Counter(xml.sax.handler.ContentHandler):
+        depth = 0
+        count = 0
+
+        def startElement(self, name: str, attrs: object) -> None:  # noqa: N802 -- SAX's name
+            self.depth += 1
+            self.count += 1
+            if self.depth > limit:
+                raise _XMLLimit(f"XML nested deeper than {limit} levels")
+            if self.count > max_elements:
+                raise _XMLLimit(f"XML with more than {max_elements} elements")
+
+        def endElement(self, name: str) -> None:  # noqa: N802 -- SAX's name
+            self.depth -= 1
+
+    parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(Counter())
     try:
-        for event, _elem in DET.iterparse(BytesIO(body), events=("start", "end"), forbid_dtd=True):
-            if event == "start":
-                depth += 1
-                if depth > limit:
-                    return f"XML nested deeper than {limit} levels"
-            else:
-                depth -= 1
+        parser.parse(BytesIO(body))
+    except _XMLLimit as e:
+        return str(e)
     except DefusedXmlException as e:
         return f"unsafe XML ({type(e).__name__})"
-    except (ParseError, ValueError) as e:
+    except (xml.sax.SAXException, ValueError) as e:
         return f"invalid XML body ({safe_text(str(e), 120)})"
     return None
 

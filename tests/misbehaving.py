@@ -13,6 +13,7 @@ answers according to ``mode``, which can be changed while it runs:
 * ``"null"``      -- 200 ``{"data": null}``;
 * ``"deep"``      -- 200 JSON nested 100,000 deep (``[[[[...]]]]``);
 * ``"deep_xml"``  -- 200 Atom content type, XML nested 100,000 deep;
+* ``"wide_xml"``  -- 200 Atom content type, 2,000,000 empty elements side by side (8 MB);
 * ``"entities"``  -- 200 XML with a DTD defining nested entities (billion laughs);
 * ``"huge"``      -- 200 JSON content type, ``huge_bytes`` bytes streamed
   in 1 MiB chunks, no Content-Length (read until close);
@@ -93,6 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "deep_xml":
             n = 100_000
             self._send(200, b'<?xml version="1.0"?>' + b"<a>" * n + b"</a>" * n, "application/atom+xml")
+        elif mode == "wide_xml":
+            self._send(200, b"<feed>" + b"<a/>" * 2_000_000 + b"</feed>", "application/atom+xml")
         elif mode == "entities":
             lol = (b'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "aaaaaaaaaa">'
                    + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&" + bytes([97 + i]) + b";") * 10)

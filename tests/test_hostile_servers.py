@@ -298,7 +298,7 @@ def test_moderately_deep_json_is_refused_too(tmp_path, bad):
     assert "nested deeper than" in str(err.value)
 
 
-@pytest.mark.parametrize("mode", ["deep_xml", "entities"])
+@pytest.mark.parametrize("mode", ["deep_xml", "wide_xml", "entities"])
 def test_hostile_xml_fails_cleanly_for_arxiv(tmp_path, bad, mode):
     from pipeline.sources.arxiv import ArxivSource
 
@@ -309,7 +309,8 @@ def test_hostile_xml_fails_cleanly_for_arxiv(tmp_path, bad, mode):
     with pytest.raises(SourceUnavailable) as err:
         src.lookup([Ids(arxiv="2006.06762")])
     assert time.monotonic() - start < 5
-    assert ("nested deeper" in str(err.value)) if mode == "deep_xml" else ("unsafe XML" in str(err.value))
+    expected = {"deep_xml": "nested deeper", "wide_xml": "more than 200000 elements", "entities": "unsafe XML"}
+    assert expected[mode] in str(err.value)
     assert cache_files(tmp_path) == []
 
 
