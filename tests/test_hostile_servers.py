@@ -456,16 +456,21 @@ def _enriched(tmp_path: Path) -> dict:
     return json.loads((tmp_path / "enriched.json").read_text())
 
 
-@pytest.mark.parametrize("mode", ["drip", "silent", "deep", "echo", "null"])
-def test_cli_with_a_bad_s2(tmp_path, world_server, bad, mode):
+@pytest.mark.parametrize("source, mode", [
+    ("s2", "drip"), ("s2", "silent"), ("s2", "deep"), ("s2", "echo"), ("s2", "null"),
+    ("crossref", "deep"), ("openalex", "null"), ("arxiv", "deep_xml"), ("arxiv", "drip"),
+])
+def test_cli_with_one_bad_source(tmp_path, world_server, bad, source, mode):
     bad.mode = mode
-    env = {**world_server.env(), "PIPELINE_S2_URL": bad.url}
+    env = {**world_server.env(), f"PIPELINE_{source.upper()}_URL": bad.url}
     proc, wall = run_cli(tmp_path, env, "--strict")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # --strict: a source failed
     assert wall < 20, wall
-    assert "could not be reached" in proc.stdout and "  s2: " in proc.stdout  # named, with the reason
+    assert "could not be reached" in proc.stdout and f"  {source}: " in proc.stdout  # named, with the reason
     assert bad.count() >= 1
     assert (tmp_path / "exports" / "references.bib").exists()  # the run still wrote its outputs
+    titles = {e["list"]["title"]: e for e in _enriched(tmp_path)["entries"]}
+    assert len(titles) == 3  # every listed paper is kept, whatever failed
 
 
 @pytest.mark.parametrize("where", ["dns", "refused"])
