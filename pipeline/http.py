@@ -99,6 +99,7 @@ import math
 import socket
 import threading
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -326,18 +327,27 @@ def xml_problem(body: bytes, limit: int = MAX_XML_DEPTH, max_elements: int = MAX
     return None
 
 
-def json_field(*path: str, kind: type | tuple[type, ...] = list) -> Callable[[requests.Response], str | None]:
+def json_field(*path: str, kind: Any = list) -> Callable[[requests.Response], str | None]:
     """A ``validate`` callable for :meth:`Http.request`: the JSON answer has
     a value of type ``kind`` at ``path`` (``json_field("results")``,
-    ``json_field("result", "hits", kind=dict)``)."""
+    ``json_field("result", "hits", kind=dict)``).  ``kind`` may be a type,
+    a tuple of types, or a parameterised generic such as ``dict[str, Any]``
+    (only its origin, ``dict``, is checked)."""
+    kinds: tuple[type, ...] = ()
+    for k in kind if isinstance(kind, tuple) else (kind,):
+        origin: Any = typing.get_origin(k)
+        k = origin if origin is not None else k
+        if not isinstance(k, type):
+            raise TypeError(f"json_field: kind must be types, not {kind!r}")
+        kinds += (k,)
     where = ".".join(path)
-    name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+    name = "/".join(k.__name__ for k in kinds)
 
     def check(resp: requests.Response) -> str | None:
         value: Any = resp.json()
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
-        return None if isinstance(value, kind) else f"answer has no {where!r} {name}"
+        return None if isinstance(value, kinds) else f"answer has no {where!r} {name}"
 
     return check
 
@@ -394,7 +404,9 @@ class _Deadline:
 
     @staticmethod
     def _shutdown(sock: socket.socket) -> None:
-        with contextlib.suppress(OSError):
+        # AttributeError: a wrapper without shutdown() (TLS inside a TLS proxy);
+        # the read timeout still bounds each read there
+        with contextlib.suppress(OSError, AttributeError):
             sock.shutdown(socket.SHUT_RDWR)
 
     def cancel(self) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -364,3 +365,23 @@ def test_many_threads_one_http(httpserver, tmp_path):
         t.join(30)
     assert errors == []
     assert http.counts == {"s2": 40, "dblp": 40} and len(http.log) == 80 and len(httpserver.log) == 80
+
+
+def test_json_field_validator():
+    from typing import Any
+
+    from pipeline.http import json_field
+
+    def resp(body: bytes):
+        r = requests.Response()
+        r.status_code, r._content = 200, body
+        return r
+
+    assert json_field("results")(resp(b'{"results": []}')) is None
+    assert json_field("results")(resp(b'{"results": null}')) == "answer has no 'results' list"
+    assert json_field("result", "hits", kind=dict)(resp(b'{"result": {"hits": {}}}')) is None
+    assert json_field("result", "hits", kind=dict)(resp(b'{"result": []}')) is not None
+    assert json_field("message", kind=dict[str, Any])(resp(b'{"message": {"a": 1}}')) is None  # a generic works too
+    assert json_field("m", kind=(dict, list))(resp(b'{"m": [1]}')) is None
+    with pytest.raises(TypeError):
+        json_field("m", kind="dict")
