@@ -481,15 +481,21 @@ def test_cli_with_an_unreachable_crossref(tmp_path, world_server, where):
     assert "  crossref: " in proc.stdout
 
 
-def test_cli_redirect_to_another_host_keeps_the_key_home(tmp_path, world_server):
+@pytest.mark.parametrize("source", ["s2", "crossref", "openalex"])
+def test_cli_redirect_to_another_host_keeps_the_secrets_home(tmp_path, world_server, source):
+    """Every request to the configured host is redirected (307) to another
+    host name; the run still works, and neither the S2 key nor the mailto
+    (header, User-Agent or query parameter) reaches the other host."""
     with MisbehavingServer("proxy") as other, MisbehavingServer("redirect") as front:
-        other.upstream = world_server.urls["s2"]
+        other.upstream = world_server.urls[source]
         front.redirect_to = f"http://localhost:{other.url.rsplit(':', 1)[1]}"
-        proc, _ = run_cli(tmp_path, {**world_server.env(), "PIPELINE_S2_URL": front.url}, "--strict")
+        env = {**world_server.env(), f"PIPELINE_{source.upper()}_URL": front.url}
+        proc, _ = run_cli(tmp_path, env, "--strict")
         assert proc.returncode == 0, proc.stdout
         assert other.count() >= 1 and front.count() == other.count()
-        assert front.seen(KEY) == front.count()  # the key goes to the configured host...
-        assert other.seen(KEY) == 0 and other.seen(MAILTO) == 0  # ...and nowhere else
+        secret = KEY if source == "s2" else "h3-secret-person"  # the mailto, raw or %40-encoded
+        assert front.seen(secret) == front.count()  # the secret goes to the configured host...
+        assert other.seen(KEY) == 0 and other.seen("h3-secret-person") == 0  # ...and nowhere else
 
 
 def test_cli_second_run_after_recovery_asks_again(tmp_path, world_server, bad):
