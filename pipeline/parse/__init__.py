@@ -37,6 +37,7 @@ from .venues import split_venue_year
 __all__ = ["parse_file", "parse_text", "split_authors", "split_venue_year", "MAX_BYTES"]
 
 MAX_BYTES = 50 * 1024 * 1024  # a list larger than this is refused, not parsed
+MAX_ITEM_CHARS = 20_000  # an item longer than this is no entry: reported, not read
 
 _PAPER_SECTION = re.compile(r"\bpapers?\b|publications?|reading list|\bsurveys?\b|literature", re.I)
 _DETAIL_LABEL = re.compile(
@@ -98,6 +99,8 @@ class _Parser:
         self.paper_share: dict[tuple[str, ...], float] = {}
 
     def judge(self, item: blocks.Item) -> tuple[Fields, Verdict]:
+        if _too_long(item):
+            return Fields(), Verdict(None, problem=f"item of more than {MAX_ITEM_CHARS} characters is not read")
         f = _with_labelled_details(item, extract(item))
         v = classify(item, f)
         return f, self.settle(item, v)
@@ -196,11 +199,13 @@ class _Parser:
     def run(self, doc: blocks.Document) -> ParseResult:
         # first pass: what each item is; the share of papers per section settles
         # titled links with no paper cue of their own
-        judged = [(it, _with_labelled_details(it, extract(it))) for it in _paragraph_lines(doc.items)]
+        judged = [(it, Fields() if _too_long(it) else _with_labelled_details(it, extract(it)))
+                  for it in _paragraph_lines(doc.items)]
         counts: dict[tuple[str, ...], list[int]] = {}
         verdicts = []
         for it, f in judged:
-            v = classify(it, f)
+            v = Verdict(None, problem=f"item of more than {MAX_ITEM_CHARS} characters is not read") \
+                if _too_long(it) else classify(it, f)
             verdicts.append(v)
             if f.link_count > f.nav_links:
                 c = counts.setdefault(tuple(it.section), [0, 0])
@@ -264,6 +269,10 @@ def _push_section(item: blocks.Item, label: str, year: int | None = None) -> Non
         _push_section(d, label, year)
 
 
+def _too_long(item: blocks.Item) -> bool:
+    return sum(len(p.text) for p in item.pieces) > MAX_ITEM_CHARS
+
+
 def _paragraph_lines(items: list[blocks.Item]) -> list[blocks.Item]:
     """A paragraph of several lines is one entry written over several lines
     ("**Title** \\ *Authors* \\ Venue [[Paper](url)]") unless two or more of its
@@ -273,7 +282,7 @@ def _paragraph_lines(items: list[blocks.Item]) -> list[blocks.Item]:
         if it.origin != "paragraph" or len(it.lines) <= 1:
             out.extend(it.lines or [it])
             continue
-        own = sum(1 for ln in it.lines if classify(ln, extract(ln)).kind is not None)
+        own = sum(1 for ln in it.lines if not _too_long(ln) and classify(ln, extract(ln)).kind is not None)
         out.extend(it.lines if own >= 2 else [it])
     return out
 

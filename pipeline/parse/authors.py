@@ -10,6 +10,8 @@ reads as a list of people; :func:`split_authors` turns it into
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 
 from ..models import Person
@@ -95,6 +97,7 @@ def _parts(s: str) -> list[str]:
     return [p.strip() for p in re.split(r",|;|\band\b|&", s) if p.strip()]
 
 
+@lru_cache(maxsize=65536)
 def names_score(text: str) -> float:
     """0 (not names) to 3 (surely names): each comma/"and"-separated part is one
     to five capitalised words, initials or particles (all-lower-case names count

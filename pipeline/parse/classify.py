@@ -39,10 +39,10 @@ _NOT_PAPER_WORDS = re.compile(
     r"blog|blogs|post|posts|newsletter|book|books|slides|webinar|youtube|channel|playlist|twitter|"
     r"homepage|home page|personal page|group|lab|labs|laboratory|people|team|school|university|"
     r"institute|workshop website|job|jobs|hiring|awesome|contributors?|license|star history)\b", re.I)
-_MEDIA_HOSTS = ("youtube.com", "youtu.be", "bilibili.com", "vimeo.com", "coursera.org", "udacity.com",
+_MEDIA_HOSTS = frozenset(("youtube.com", "youtu.be", "bilibili.com", "vimeo.com", "coursera.org", "udacity.com",
                 "medium.com", "substack.com", "twitter.com", "x.com", "zhihu.com", "zhuanlan.zhihu.com",
                 "mp.weixin.qq.com", "linkedin.com", "reddit.com", "towardsdatascience.com",
-                "wikipedia.org", "edx.org", "udemy.com", "fast.ai", "notion.site")
+                "wikipedia.org", "edx.org", "udemy.com", "fast.ai", "notion.site"))
 
 
 # sections that list people, labs, courses, talks, posts...: their items are not papers

@@ -9,6 +9,8 @@ not 2021 either: a list that gives only an arXiv id states no year).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from datetime import date
 
@@ -54,6 +56,7 @@ def find_year(text: str) -> tuple[int, re.Match[str]] | None:
     return best
 
 
+@lru_cache(maxsize=65536)
 def is_only_date(text: str) -> int | None:
     """The year when ``text`` is nothing but a date ("2021", "(2021)", "2024.01",
     "Jan 2024", "'16"), else None."""

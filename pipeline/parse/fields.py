@@ -50,9 +50,10 @@ def _sentences(text: str) -> list[str]:
     "vol.", "Sep.") or inside "e.g."."""
     out, start = [], 0
     for m in _PERIOD.finditer(text):
-        word = re.search(r"([A-Za-z][A-Za-z-]*)$", text[start:m.start()])
+        before = text[max(start, m.start() - 40):m.start()]  # a bounded look back: linear in all
+        word = re.search(r"([A-Za-z][A-Za-z-]*)$", before)
         w = word.group(1) if word else ""
-        if (len(w) == 1) or w.casefold() in _ABBREV or re.search(r"\b[a-zA-Z]\.[a-zA-Z]$", text[:m.start()]):
+        if (len(w) == 1) or w.casefold() in _ABBREV or re.search(r"\b[a-zA-Z]\.[a-zA-Z]$", before):
             continue
         out.append(text[start:m.start()])
         start = m.end()
@@ -118,6 +119,8 @@ _GBT_MARK = re.compile(r"\[(?:J|C|M|D|R|S|P|N|A|Z|EB/OL|J/OL|C/OL|M/OL)\](?=[\s.
 
 def clean_text(s: str) -> str:
     """Emoji, ``:shortcodes:``, pictographs, GB/T 7714 marks and invisible characters out; NFKC."""
+    if s.isascii():
+        return _GBT_MARK.sub(".", _SHORTCODE.sub(" ", s)) if (":" in s or "[" in s) else s
     s = _GBT_MARK.sub(".", _SHORTCODE.sub(" ", s))
     s = "".join(ch for ch in s if unicodedata.category(ch) not in ("So", "Cf", "Co", "Cs", "Sk")
                 and not 0xFE00 <= ord(ch) <= 0xFE0F)

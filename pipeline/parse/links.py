@@ -9,6 +9,8 @@ paper.  Shields badges can carry a venue and year (``EMNLP2023-blue``):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -28,17 +30,17 @@ GENERIC_TEXT = re.compile(
     r"\[?pdf\]?|📄|📝|here|details|journal|conference|version|supplementary|supp|appendix|"
     r"openaccess|open access|cvf|aaai|neurips|ecva|nature|science|sciencedirect|elsevier|"
     r"researchgate|google scholar|scholar|dblp|papers with code|paperswithcode)\W*$", re.I)
-CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "youtube.com", "youtu.be", "github.io",
+CODE_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "youtube.com", "youtu.be", "github.io",
               "slideshare.net", "colab.research.google.com", "huggingface.co", "bilibili.com",
               "twitter.com", "x.com", "medium.com", "zhihu.com", "zhuanlan.zhihu.com", "vimeo.com",
               "gitee.com", "kaggle.com", "paperswithcode.com", "reddit.com", "linkedin.com",
               "discord.gg", "discord.com", "t.me", "substack.com", "wikipedia.org", "wechat.com",
               "mp.weixin.qq.com", "notion.site", "docs.google.com", "drive.google.com",
-              "star-history.com", "pypi.org", "readthedocs.io", "coursera.org", "udacity.com")
-BADGE_HOSTS = ("img.shields.io", "shields.io", "badgen.net", "awesome.re", "cdn.rawgit.com",
+              "star-history.com", "pypi.org", "readthedocs.io", "coursera.org", "udacity.com"))
+BADGE_HOSTS = frozenset(("img.shields.io", "shields.io", "badgen.net", "awesome.re", "cdn.rawgit.com",
                "badge.fury.io", "api.star-history.com", "visitor-badge.laobi.icu", "hits.seeyoufarm.com",
-               "komarev.com", "badges.gitter.im", "camo.githubusercontent.com", "colab.research.google.com")
-PAPER_HOSTS = ("arxiv.org", "doi.org", "dl.acm.org", "acm.org", "ieeexplore.ieee.org", "ieee.org",
+               "komarev.com", "badges.gitter.im", "camo.githubusercontent.com", "colab.research.google.com"))
+PAPER_HOSTS = frozenset(("arxiv.org", "doi.org", "dl.acm.org", "acm.org", "ieeexplore.ieee.org", "ieee.org",
                "openreview.net", "proceedings.neurips.cc", "papers.nips.cc", "neurips.cc",
                "proceedings.mlr.press", "jmlr.org", "aclanthology.org", "aclweb.org",
                "openaccess.thecvf.com", "thecvf.com", "ecva.net", "link.springer.com", "springer.com",
@@ -50,9 +52,10 @@ PAPER_HOSTS = ("arxiv.org", "doi.org", "dl.acm.org", "acm.org", "ieeexplore.ieee
                "scholar.google.com", "papers.ssrn.com", "escholarship.org", "osti.gov",
                "cv-foundation.org", "bmva.org", "isca-speech.org", "isca-archive.org", "jair.org",
                "pmlr.press", "siam.org", "plos.org", "frontiersin.org", "cell.com", "pnas.org",
-               "academic.oup.com", "emerald.com", "sagepub.com", "iclr.cc", "icml.cc", "kdd.org")
+               "academic.oup.com", "emerald.com", "sagepub.com", "iclr.cc", "icml.cc", "kdd.org"))
 
 
+@lru_cache(maxsize=65536)
 def host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()
@@ -60,9 +63,15 @@ def host(url: str) -> str:
         return ""
 
 
-def on_host(url: str, hosts: tuple[str, ...]) -> bool:
+def on_host(url: str, hosts: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether ``url``'s host is one of ``hosts`` or a subdomain of one."""
     h = host(url)
-    return any(h == x or h.endswith("." + x) for x in hosts)
+    if not h:
+        return False
+    if not isinstance(hosts, frozenset):
+        hosts = frozenset(hosts)
+    parts = h.split(".")
+    return any(".".join(parts[i:]) in hosts for i in range(len(parts)))
 
 
 _NAV_TEXT = re.compile(r"^\W*(?:back to|go to|return to|jump to|table of contents|top)\b", re.I)
@@ -108,6 +117,7 @@ _ID_TEXT = re.compile(r"^\W*(?:doi:\s*)?10\.\d{4,9}/\S+$|^\W*(?:arxiv:\s*)?\d{4}
                       r"^\W*https?://\S+$|^\W*www\.\S+$", re.I)
 
 
+@lru_cache(maxsize=65536)
 def generic_text(text: str) -> bool:
     """Whether a link text names the kind of link to the paper ("pdf", "Download PDF", a DOI)."""
     text = text.strip().strip("[]【】()")
@@ -115,6 +125,7 @@ def generic_text(text: str) -> bool:
         (bool(_GENERIC_LEAD.match(text)) and len(text.split()) <= 3)
 
 
+@lru_cache(maxsize=65536)
 def code_text(text: str) -> bool:
     """Whether a link text names a kind of non-paper link ("code", "GitHub Page")."""
     text = text.strip().strip("[]【】()")
@@ -132,11 +143,13 @@ def is_code(p: Piece) -> bool:
     return bool(p.images) and not p.text.strip() and not is_paper_url(p.href)
 
 
+@lru_cache(maxsize=65536)
 def is_profile(url: str) -> bool:
     """A person's page on a scholarly or social host (DBLP, Google Scholar, GitHub user...)."""
     return bool(_PROFILE.search(url)) or (on_host(url, ("github.com",)) and urlsplit(url).path.strip("/").count("/") == 0)
 
 
+@lru_cache(maxsize=65536)
 def is_paper_url(url: str) -> bool:
     if _PROFILE.search(url):
         return False
@@ -146,6 +159,7 @@ def is_paper_url(url: str) -> bool:
     return path.endswith(".pdf") or "/doi/" in path or "/paper" in path or "/abs/" in path
 
 
+@lru_cache(maxsize=65536)
 def badge_text(src: str, alt: str = "") -> str:
     """The words of a shields badge: ``.../badge/EMNLP2023-blue`` -> "EMNLP 2023";
     ``.../badge/NeurIPS-2023-green`` -> "NeurIPS 2023".  Other images: their alt text."""

@@ -10,6 +10,8 @@ acronym with inner capitals ("EuroMLSys") also counts, weaker.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 import unicodedata
 
@@ -65,6 +67,7 @@ def strip_in(s: str) -> str:
     return _IN_PREFIX.sub("", s)
 
 
+@lru_cache(maxsize=65536)
 def split_venue_year(s: str) -> tuple[str | None, int | None]:
     """``"SOSP 2019"`` -> ``("SOSP", 2019)``, ``"KDD'24"`` -> ``("KDD", 2024)``,
     ``"arxiv 2020"`` -> ``("arXiv", 2020)``, ``"ICML 2022 Workshop"`` ->
@@ -90,6 +93,7 @@ def _words(s: str) -> list[str]:
     return re.findall(r"[A-Za-z][A-Za-z&'’.-]*|\d+", s)
 
 
+@lru_cache(maxsize=65536)
 def venue_score(text: str) -> float:
     """How much ``text`` reads as a venue (with or without a year): 0 (not at all)
     to 3 (certainly).  Person names, long sentences and titles score 0."""
@@ -120,6 +124,7 @@ def venue_score(text: str) -> float:
     return max(0.0, min(3.0, score))
 
 
+@lru_cache(maxsize=65536)
 def known_or_dated(text: str) -> bool:
     """A known venue name or any text with a year: "[CVPR]", "[Foo'21]" (not a tag "[TAG]")."""
     venue, year = split_venue_year(text)
