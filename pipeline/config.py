@@ -97,6 +97,6 @@ class Settings:
             cache_dir=env.get("PIPELINE_CACHE_DIR") or None,
             request_timeout=_number(env, "PIPELINE_TIMEOUT", 30.0, positive=True),
             connect_timeout=_number(env, "PIPELINE_CONNECT_TIMEOUT", 10.0, positive=True),
-            source_budget=_number(env, "PIPELINE_SOURCE_BUDGET", 60.0),
+            source_budget=_number(env, "PIPELINE_SOURCE_BUDGET", 60.0, positive=True),
             max_body_bytes=int(_number(env, "PIPELINE_MAX_BODY_MB", 32.0, positive=True) * MB),
         )
