@@ -335,7 +335,8 @@ def test_bounds_from_environment():
     assert http.timeout == (1.0, 2.5) and http.time_budget == 7.0 and http.max_bytes == 512 * 1024
     d = Settings.from_env({})
     assert (d.request_timeout, d.connect_timeout, d.source_budget, d.max_body_bytes) == (30.0, 10.0, 60.0, 32 * 2**20)
-    for name, bad in [("PIPELINE_TIMEOUT", "0"), ("PIPELINE_TIMEOUT", "soon"), ("PIPELINE_SOURCE_BUDGET", "-1"), ("PIPELINE_SOURCE_BUDGET", "0"),
+    for name, bad in [("PIPELINE_TIMEOUT", "0"), ("PIPELINE_TIMEOUT", "soon"),
+                      ("PIPELINE_SOURCE_BUDGET", "-1"), ("PIPELINE_SOURCE_BUDGET", "0"),
                       ("PIPELINE_MAX_BODY_MB", "nan"), ("PIPELINE_PACE_SCALE", "-2")]:
         with pytest.raises(ValueError, match=name):
             Settings.from_env({name: bad})
