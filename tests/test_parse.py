@@ -543,3 +543,37 @@ def test_crlf_and_lone_cr_line_endings_give_the_same_line_numbers():
     for eol in ("\r\n", "\r"):
         got = parse_text(lf.replace("\n", eol)).entries
         assert [(e.title, e.lines) for e in got] == [("A paper title", [4])]
+
+
+# --- bad input: a clear error naming the line, or a parse in bounded time ------------
+
+
+def test_nul_byte_is_an_input_error_naming_file_and_line(tmp_path):
+    bad = tmp_path / "nul.md"
+    bad.write_bytes(b"# L\n\n- [A paper](https://arxiv.org/abs/2001.00001)\n- x\x00y\n")
+    with pytest.raises(InputError) as info:
+        parse_file(bad)
+    assert (info.value.path, info.value.line) == (str(bad), 4)
+    assert "NUL" in info.value.message
+
+
+def test_a_five_megabyte_line_is_reported_not_read(tmp_path):
+    big = tmp_path / "big.md"
+    big.write_text("# L\n\n## Papers\n- [" + "word " * 1_000_000 + "](https://arxiv.org/abs/2001.00001)\n"
+                   "- [A normal paper](https://arxiv.org/abs/2001.00002) by Ann Lee, ICML 2020\n")
+    r = parse_file(big)
+    assert [e.title for e in r.entries] == ["A normal paper"]
+    assert [p.line for p in r.problems] == [4] and "20000 characters" in r.problems[0].message
+
+
+def test_deeply_nested_lists_and_quotes_parse_without_recursion_errors():
+    deep_list = "# L\n\n" + "- " * 10_000 + "[A deep paper](https://arxiv.org/abs/2001.00003)\n"
+    deep_quote = "# L\n\n" + ">" * 10_000 + " - [A quoted paper](https://arxiv.org/abs/2001.00004)\n"
+    for text in (deep_list, deep_quote):
+        r = parse_text(text)  # markdown-it caps nesting; nothing recurses past it
+        assert all(e.title for e in r.entries)
+
+
+def test_a_list_with_no_entries_parses_to_nothing_and_counts_what_it_skipped():
+    r = parse_text("# Empty\n\n## Contents\n- [Papers](#papers)\n\n## Papers\n\nNothing yet.\n")
+    assert r.entries == [] and r.problems == []
