@@ -576,7 +576,7 @@ def authors_venue_year(rest: list[Chunk], title: Chunk | None,
                     venue, v_score = v, vs
                 if y and (year is None or vs >= v_score):
                     year = y
-            elif year is None and not (title is not None and c.link is title.link):
+            elif year is None and not (title is not None and title.link is not None and c.link is title.link):
                 found = dates.find_year(body)
                 if found and (vs >= 0.75 or c.bracket or len(body) <= 40 or _PUB_DETAIL.search(body)
                               or dates.MONTH_YEAR.search(body) or dates.YEAR_MONTH.search(body)):
