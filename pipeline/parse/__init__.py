@@ -185,8 +185,7 @@ class _Parser:
     def details(self, entry: ListEntry, items: list[blocks.Item]) -> None:
         for d in items:
             f, v = self.judge(d)
-            if v.kind is not None and f.title and (f.url or (f.authors_raw and (f.venue or f.year))) \
-                    and not _only_detail(f):
+            if v.kind is not None and f.title and f.url and f.url != entry.url and not _only_detail(f):
                 self.item(d, None, (f, v))  # a work of its own
                 continue
             known = {x.url for x in entry.links} | {entry.url}

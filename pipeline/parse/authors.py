@@ -25,6 +25,9 @@ university univ institute research lab labs laboratory inc ltd team group corpor
 paper code survey dataset datasets library framework tool toolkit official implementation benchmark
 conference journal proceedings workshop symposium transactions arxiv preprint pdf google microsoft
 facebook meta deepmind openai nvidia ibm amazon apple baidu alibaba tencent huawei brain academy
+data mining knowledge discovery systems computing computer science engineering intelligence information
+analysis processing vision recognition robotics security software hardware communications networking
+multimedia graphics language applications theory methods machine artificial transactions letters
 college school department center centre foundation company llc gmbh the for with via of in on to is
 are using towards toward from by into learning network networks model models deep neural efficient
 """.split())

@@ -572,7 +572,8 @@ def authors_venue_year(rest: list[Chunk], title: Chunk | None,
                 authors, a_score = body, ns
             elif vs >= 1.5 and vs > ns:
                 v, y = venues.split_venue_year(body)
-                if v and (vs > v_score) and len(v.split()) <= 15:
+                # the published venue wins over the preprint: "arXiv:1910.01348. ICCV 2019"
+                if v and len(v.split()) <= 15 and (vs > v_score or (venue == "arXiv" and v != "arXiv")):
                     venue, v_score = v, vs
                 if y and (year is None or vs >= v_score):
                     year = y

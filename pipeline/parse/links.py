@@ -173,6 +173,9 @@ def badge_text(src: str, alt: str = "") -> str:
             parts = [x.replace("\0", "-").replace("\1", "_").replace("_", " ") for x in body.split("-")]
             if len(parts) >= 2:
                 parts = parts[:-1]  # the colour
+            if len(parts) >= 2 and re.fullmatch(r"(?i)conference|venue|published|journal|accepted|publication|"
+                                                r"pub|conf|proceedings|paper", parts[0].strip()):
+                parts = parts[1:]  # "Conference-ICML'24": the label names the kind of fact
             text = " ".join(parts)
             return re.sub(r"([A-Za-z])((?:19|20)\d{2})\b", r"\1 \2", text).strip()
     return alt.strip()
