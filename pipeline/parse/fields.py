@@ -475,12 +475,24 @@ def _written_id(text: str) -> str | None:
     return None
 
 
+def _author_date(text: str) -> bool:
+    """Names followed by a year: "Liu, F.T., Ting, K.M. and Zhou, Z.H., 2008, December",
+    "Chen et al. (2021)"."""
+    found = dates.find_year(text)
+    if found is None or len(text) > 600:
+        return False
+    return names_score(text[: found[1].start()]) >= 1.5 and len(_MONTH_TAIL.sub("", text[found[1].end():]).strip(_STRIP + "()")) <= 2
+
+
 def _pick_title(chunks: list[Chunk]) -> Chunk | None:
     best: tuple[float, int, Chunk] | None = None
     first_text = True
     titled = any(_titled_link(c) for c in chunks)
+    after_author_date = {id(b) for a, b in zip(chunks, chunks[1:]) if _author_date(a.text)}
     for c in chunks:
         s = _title_score(c, first_text, titled)
+        if id(c) in after_author_date and s > -9.0:
+            s += 2.5  # author-date styles: "Liu, F.T. and Zhou, Z.H., 2008. Isolation forest."
         if s > -9.0:
             first_text = False
         key = (s, -c.order, c)
