@@ -84,7 +84,8 @@ def split_venue_year(s: str) -> tuple[str | None, int | None]:
         s = re.sub(r"\(\s*\)|\[\s*\]", " ", s)
         s = squash(s).strip(_TRIM)
     venue = s or None
-    if venue and re.fullmatch(r"(?i)arxiv(?:\s*(?:preprint|e-?prints?))?(?:\s*(?:arxiv)?\s*:?\s*[\d.v]+)?", venue):
+    if venue and re.fullmatch(r"(?i)arxiv(?:\s*(?:preprint|e-?prints?))?(?:\s*(?:arxiv)?\s*:?\s*[\d.v]+)?"
+                              r"(?:[\s,]+v\d+)?", venue):
         venue = "arXiv"  # "arXiv", "arxiv preprint arXiv:1503.02531", "arXiv:1910.01348"
     return venue, year
 
