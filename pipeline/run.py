@@ -16,6 +16,8 @@ call.  It never loses data:
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -128,6 +130,7 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable
     today = now.date().isoformat()
 
     notes = recover_outputs(opts.enriched, opts.exports)
+    not_a_list(opts.input)
     parsed = parse_file(opts.input)
     listed = parsed.entries
     if not listed:
@@ -201,11 +204,22 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable
         elif prev is not None and prev.key in fetched_at and prev.key != ent.key:
             fetched_at[ent.key] = fetched_at[prev.key]
 
+    # a provisional key (made without year or author) settles once both are known (pipeline/keys.py)
+    fixed = {k for k, ov in zip(entry_keys, entry_ovs) if ov is not None and ov.key}
+    prev_keys = {p.key for p in previous}
+    renamed = keys.settle_keys(entries, taken=prev_keys, fixed=fixed)
+    for old_key, new_key in renamed.items():
+        if old_key in fetched_at:
+            fetched_at[new_key] = fetched_at.pop(old_key)
+
     kept_keys = {e.key for e in entries}
     fetched_at = {k: v for k, v in fetched_at.items() if k in kept_keys}
 
     requests = dict(sorted(http.counts.items())) if http else {}
-    report = changes.compute_changes(previous, entries, requests, today)
+    before = [dataclasses.replace(p, key=renamed[p.key]) if p.key in renamed else p for p in previous]
+    report = changes.compute_changes(before, entries, requests, today)
+    report.changed += [changes.FieldChange(new_key, "key", old_key, new_key)
+                       for old_key, new_key in sorted(renamed.items()) if old_key in prev_keys]
     files = render_outputs(entries, opts.enriched, opts.exports, title=parsed.title or DEFAULT_TITLE)
     if report.has_changes:  # an unchanged run leaves the previous report alone
         files.append(outputs.Output(opts.exports / CHANGES_NAME, changes.render_markdown(report).encode("utf-8")))
@@ -241,15 +255,34 @@ def export_only(enriched: Path, exports_dir: Path, title: str | None = None, *, 
         return entries, commit_outputs(files, enriched, exports_dir, state.load_state(enriched))
 
 
+def not_a_list(path: Path) -> None:
+    """Refuse a JSON file given as the list (``--input data/enriched.json``):
+    Markdown would read some of its strings as text, never as the papers."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1024).lstrip()
+    except OSError:
+        return  # the parser reports the unreadable file, with its reason
+    if head[:1] in (b"{", b"[") and (path.suffix.lower() == ".json" or _is_json(path)):
+        raise InputError(path, "no entries found: it looks like JSON, not a Markdown list "
+                         "(the enriched data goes to --enriched); nothing was written")
+
+
+def _is_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_bytes())
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def no_entries_message(path: Path, parsed) -> str:
     """Why a list gave no entries, with a hint for the usual mistakes."""
     try:
         head = path.read_bytes()[:4096].lstrip()
     except OSError:
         head = b""
-    if head[:1] in (b"{", b"["):
-        hint = "it looks like JSON, not a Markdown list (did you mean --enriched?)"
-    elif not head:
+    if not head:
         hint = "the file is empty"
     elif parsed.problems:
         hint = f"{len(parsed.problems)} unreadable lines, the first on line {parsed.problems[0].line}"
@@ -278,17 +311,17 @@ def check_removals(removed: list[Entry], previous: list[Entry], opts: RunOptions
 
 def render_outputs(entries: list[Entry], enriched: Path, exports_dir: Path, title: str) -> list[outputs.Output]:
     """enriched.json and every export, rendered in memory (nothing written);
-    the document is validated first."""
-    doc = export.enriched_document(entries)
-    export.validate_enriched(doc, enriched)
+    the keys are checked first."""
+    export.check_keys(entries, enriched)  # the whole schema check: in the tests, and on load when asked
+    bib = export.bibtex_entries(entries)  # rendered once, for references.bib and the page
     texts = [
-        (enriched, fsutil.dumps_json(doc)),
-        (exports_dir / export.BIB_NAME, export.render_bibtex(entries)),
+        (exports_dir / export.BIB_NAME, export.render_bibtex(entries, bib)),
         (exports_dir / export.CSL_NAME, export.render_csl(entries)),
         (exports_dir / README_NAME, render_readme(entries, title)),
-        (exports_dir / INDEX_NAME, render_index_html(entries, title)),
+        (exports_dir / INDEX_NAME, render_index_html(entries, title, bibtex=lambda e: bib[e.key])),
     ]
-    return [outputs.Output(path, text.encode("utf-8")) for path, text in texts]
+    return [outputs.Output(enriched, export.render_enriched(entries)),
+            *(outputs.Output(path, text.encode("utf-8")) for path, text in texts)]
 
 
 def commit_outputs(files: list[outputs.Output], enriched: Path, exports_dir: Path,

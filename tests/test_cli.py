@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -147,3 +148,61 @@ def test_reader_pages_carry_the_lists_title(workdir):
     assert run_cli("run", "--offline", cwd=workdir).returncode == 0
     assert (workdir / "exports" / "README.md").read_text().startswith("# Awesome EdgeAI Inference\n")
     assert "<title>Awesome EdgeAI Inference</title>" in (workdir / "exports" / "index.html").read_text()
+
+
+def test_parse_into_a_closed_pipe_is_quiet(workdir):
+    """`parse | head -1`: the reader goes away; no BrokenPipeError traceback,
+    and the exit status is the shell's SIGPIPE convention (141)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    big = workdir / "big.md"
+    big.write_text("# L\n\n" + "".join(
+        f"- [Optimizing tensor programs with learned cost models, part {i}](https://arxiv.org/abs/2006.{i:05d}) "
+        "by Ada Byron, arxiv 2020\n" for i in range(3000)))
+    with open(workdir / "stderr.txt", "w+b") as err_file:
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "parse", "--input", str(big)], cwd=workdir,
+                                env=env, stdout=subprocess.PIPE, stderr=err_file)
+        assert proc.stdout.readline()  # read one line, then close the pipe like `head -1`
+        proc.stdout.close()
+        proc.wait(timeout=60)
+        err = (workdir / "stderr.txt").read_text()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 141
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_a_port_that_is_no_port_in_one_line(workdir, port):
+    r = run_cli("serve", "--port", port, cwd=workdir)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "is not a port number" in r.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line_exit_2(workdir):
+    import socket
+
+    (workdir / "exports").mkdir()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run_cli("serve", "--port", str(port), cwd=workdir)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in r.stderr and "in use" in r.stderr
+
+
+def test_progress_is_plain_log_lines_when_output_is_not_a_terminal(workdir):
+    """A scheduled job's log shows the run is alive: timestamped lines on
+    stderr, no terminal control codes."""
+    from tests.fakeworld import FakeScholarServer, World
+
+    with FakeScholarServer(World.load(ROOT / "tests" / "data" / "world" / "seed_world.json")) as server:
+        env = {**server.env(), "PIPELINE_PACE_SCALE": "0"}
+        r = run_cli("run", cwd=workdir, env_extra=env)
+        assert r.returncode == 0, r.stderr
+        lines = r.stderr.splitlines()
+        assert "looking up 44 papers" in lines[0]
+        assert any("fetching from" in line for line in lines) and "looked up 44 papers in" in lines[-1]
+        assert all(re.match(r"\d\d:\d\d:\d\dZ ", line) for line in lines), lines
+        assert "\x1b" not in r.stderr
+        quiet = run_cli("run", "--quiet", cwd=workdir, env_extra=env)
+        assert quiet.returncode == 0 and quiet.stderr == ""
