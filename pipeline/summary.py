@@ -110,9 +110,10 @@ def print_summary(result, opts, console: Console) -> None:
     warned = [e for e in result.entries if e.status.warnings]
 
     for pr in result.problems:
-        console.print(f"{opts.input}:{pr.line}: skipped: {pr.message}", style="yellow", markup=False, highlight=False)
-    for note in result.notes:
-        console.print(f"warning: {note}", style="yellow", markup=False, highlight=False)
+        console.print(f"{opts.input}:{pr.line}: skipped: {pr.message}", style="yellow", markup=False,
+                      highlight=False, soft_wrap=True)
+    for note in result.notes:  # "file:line: ..." on one line, for editors and grep
+        console.print(f"warning: {note}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
     if opts.offline:
         console.print("[bold]offline:[/] no source was asked; exports written from the list and previous data")

@@ -100,3 +100,29 @@ def test_a_few_removals_pass_and_are_reported(project, server, after_good_run):
 def test_max_removals_share_must_be_a_share(project, capsys, value):
     assert main(["run", "--offline", "--max-removals-share", value]) == 2
     assert "not a share between 0 and 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ('# synthetic\n[entry.jia2019taso]\nkey = "taso+sosp"\n', 3, "not a usable citation key"),
+    ('[entry.jia2019taso]\nkey = "conf/sosp/taso"\n', 2, "not a usable citation key"),
+    ('[entry.jia2019taso]\nlock = ["venue"]\n[entry.jia2019taso]\nlock = ["year"]\n', 3, "Cannot declare"),
+    ('[entry.jia2019taso.set]\nabstract = "' + "x" * 20_000 + '"\n', 2, "MAX_STRING_CHARS"),
+])
+def test_bad_overrides_stop_before_any_network_work(project, server, after_good_run, capsys, text, line, words):
+    (project / "data" / "overrides.toml").write_text(text, encoding="utf-8")
+    before = files(project)
+    assert main(["refresh", "--max-age", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"data/overrides.toml:{line}: " in err and words in err, err
+    assert "enriched.json" not in err  # not blamed on the data file
+    assert sum(server.counts().values()) == 0
+    assert files(project) == before
+
+
+def test_override_tables_for_unknown_keys_are_a_warning_naming_the_line(project, server, capsys):
+    (project / "data" / "overrides.toml").write_text(
+        '# synthetic\n[entry.jia2019taso.set]\nvenue = "SOSP"\n\n[entry.jia2019tasoo]\nlock = ["venue"]\n')
+    assert main(["run", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "data/overrides.toml:5: [entry.jia2019tasoo] matches no entry of the list; ignored" in out
+    assert "jia2019taso]" not in out.replace("[entry.jia2019tasoo]", "")

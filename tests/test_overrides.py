@@ -233,3 +233,60 @@ def test_restore_locked_keeps_previous_values_and_provenance():
     assert out.provenance == {"venue": "override", "title": "s2"}
     assert restore_locked(new, None, ov).venue == "Proceedings of SOSP"
     assert locked_fields(None) == set()
+
+
+# ------------------------------------------------------------ what the rest accepts
+
+
+@pytest.mark.parametrize("key", ["jia+2019", "conf/sosp/jia", "_jia", "jia2019é"])
+def test_a_key_the_schema_would_refuse_is_refused_here_with_its_line(tmp_path, key):
+    from pipeline.overrides import KEY_PATTERN
+
+    import json
+
+    schema = json.loads((ROOT / "pipeline" / "schemas" / "enriched.schema.json").read_text())
+    assert KEY_PATTERN == schema["$defs"]["entry"]["properties"]["key"]["pattern"]  # one pattern
+    assert not re.search(KEY_PATTERN, key)
+    err = error_of(tmp_path, f'# synthetic\n[entry.a]\nkey = "{key}"\n')
+    assert err.line == 3 and "not a usable citation key" in err.message
+
+
+def test_sizes_are_bounded_and_named(tmp_path):
+    import time
+
+    from pipeline.overrides import MAX_FILE_BYTES, MAX_LIST_ITEMS, MAX_STRING_CHARS
+
+    start = time.monotonic()  # a 5 MB value is refused at once, not escaped for minutes
+    err = error_of(tmp_path, '[entry.a]\n[entry.a.set]\nabstract = "' + "x" * 5_000_000 + '"\n')
+    assert time.monotonic() - start < 5 and "MAX_FILE_BYTES" in err.message
+    err = error_of(tmp_path, '[entry.a]\n[entry.a.set]\nabstract = "' + "x" * (MAX_STRING_CHARS + 1) + '"\n')
+    assert err.line == 3 and "MAX_STRING_CHARS" in err.message and f"{MAX_STRING_CHARS:,}" in err.message
+    err = error_of(tmp_path, '[entry.a]\nreject = [' + ", ".join(['"10.1145/1"'] * (MAX_LIST_ITEMS + 1)) + "]\n")
+    assert err.line == 2 and "MAX_LIST_ITEMS" in err.message
+    assert "MAX_STRING_CHARS" in error_of(tmp_path, '[entry.a]\nreject = ["10.1/' + "y" * 20_000 + '"]\n').message
+    big = tmp_path / "big.toml"
+    big.write_text("# synthetic\n" + "#" * MAX_FILE_BYTES + "\n")
+    with pytest.raises(InputError, match="MAX_FILE_BYTES"):
+        load_overrides(big)
+
+
+def test_tables_for_keys_no_entry_has_are_named_with_their_line():
+    from pipeline.overrides import unused
+
+    ov = parse_overrides('[entry.jia2019taso]\nkey = "taso"\n\n[entry.nosuch2020paper]\nlock = ["venue"]\n',
+                         "data/overrides.toml")
+    assert unused(ov, {"jia2019taso", "other"}) == [
+        "data/overrides.toml:4: [entry.nosuch2020paper] matches no entry of the list; ignored"]
+    assert unused(ov, {"taso", "nosuch2020paper"}) == []  # renamed keys count too
+
+
+def test_reject_keys_are_built_in_one_place():
+    from pipeline.overrides import reject_keys, rejects
+
+    assert reject_keys(doi="https://doi.org/10.1145/ABC") == {"doi:10.1145/abc"}
+    assert reject_keys(arxiv="arXiv:2006.06762v2") == {"arxiv:2006.06762", "doi:10.48550/arxiv.2006.06762"}
+    assert reject_keys(doi="10.48550/arXiv.2006.06762") == reject_keys(arxiv="2006.06762")
+    assert reject_keys(s2="ABCDEF0123456789ABCDEF0123456789ABCDEF01") == {"s2:abcdef0123456789abcdef0123456789abcdef01"}
+    assert reject_keys(doi="not a doi", s2="short") == set()
+    ov = parse_overrides('[entry.a]\nreject = ["arXiv:2006.06762"]\n').entries["a"]
+    assert rejects(ov.reject, doi="10.48550/ARXIV.2006.06762") and not rejects(ov.reject, arxiv="2006.06763")
