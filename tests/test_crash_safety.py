@@ -278,3 +278,41 @@ def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path):
 
     remove_stale_temps(tmp_path, [target.name])
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_every_kind_of_temp_file_is_cleaned(tmp_path, world_sets):
+    """Litter of killed writers: atomic-write temps beside enriched.json and
+    the exports, staged files of an uncommitted set, and HTTP cache temps (only
+    old ones: the cache is shared with runs on other lists)."""
+    server, old, new, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    cache = tmp_path / "cache" / "ab"
+    cache.mkdir(parents=True, exist_ok=True)
+    litter = [project / "data" / ".enriched.json.k3j4.tmp", project / "data" / ".enriched.state.json.x.tmp",
+              project / "exports" / ".references.bib.q1w2.tmp", project / "exports" / ".index.html.0123456789ab.new",
+              cache / ".abcdef.json.zz.tmp"]
+    for p in litter:
+        p.write_text("partial")
+    hour_ago = time.time() - 3600
+    os.utime(cache / ".abcdef.json.zz.tmp", (hour_ago, hour_ago))
+    young = cache / ".fedcba.json.yy.tmp"  # another run may be writing it right now
+    young.write_text("in progress")
+    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert [p for p in litter if p.exists()] == []
+    assert young.exists()
+    assert _assert_one_generation(project, old, new) == "new"
+
+
+def test_export_takes_the_same_lock(tmp_path, world_sets):
+    server, old, _, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    ready = tmp_path / "paused"
+    holder = subprocess.Popen(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
+    _wait_for(ready.exists, holder, "the run to hold the lock")
+    refused = subprocess.run([sys.executable, "-m", "pipeline", "export", "--no-wait"], cwd=project, env=env,
+                             capture_output=True, text=True, timeout=60)
+    _kill(holder)
+    assert refused.returncode == 2 and "another run is using" in refused.stderr
+    assert _snapshot(project) == old
