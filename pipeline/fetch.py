@@ -54,7 +54,7 @@ def fetch(
         return ask(src, todo, health)
 
     with ThreadPoolExecutor(max_workers=max(1, len(asking)), thread_name_prefix="fetch") as pool:
-        answers = dict(zip((src.name for src, _ in asking), pool.map(job, asking)))
+        answers = dict(zip((src.name for src, _ in asking), pool.map(job, asking), strict=True))
     for name in FETCH_ORDER:
         keep_verified(answers.get(name), adopt_secondary_ids)
         if progress is not None:

@@ -64,7 +64,7 @@ def keep_verified(answer: Answer | None, adopt: Adopt) -> None:
     if answer is None:
         return
     name = answer.source
-    for (work, id_field, value), rec in zip(answer.asked, answer.found):
+    for (work, id_field, value), rec in zip(answer.asked, answer.found, strict=True):
         work.asked.add(name)
         if rec is None or getattr(work.ids, id_field) != value:
             continue  # unknown, or the identifier was dropped meanwhile

@@ -12,9 +12,11 @@ shape to another: every field has a name here.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
+import types
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from .errors import SourceUnavailable
 
@@ -115,7 +117,7 @@ class Ids:
     openalex: str | None = None  # e.g. "W2963403868"
     dblp: str | None = None  # e.g. "conf/sosp/JiaPTWZA19"
 
-    def merged_with(self, other: "Ids") -> "Ids":
+    def merged_with(self, other: Ids) -> Ids:
         """Fields of ``self`` win; gaps are filled from ``other``."""
         values = {}
         for f in dataclasses.fields(self):
@@ -258,7 +260,7 @@ class ListInfo:
     links: list[Link] = field(default_factory=list)
 
     @classmethod
-    def from_list_entry(cls, e: ListEntry) -> "ListInfo":
+    def from_list_entry(cls, e: ListEntry) -> ListInfo:
         return cls(
             title=e.title,
             url=e.url,
@@ -286,7 +288,7 @@ class Entry:
     kind: str
     list: ListInfo
     title: str
-    authors: list[Person] = field(default_factory=list)
+    authors: builtins.list[Person] = field(default_factory=builtins.list)
     year: int | None = None
     venue: str | None = None
     venue_type: str | None = None
@@ -311,49 +313,37 @@ class Entry:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Entry":
-        lst = d["list"]
-        return cls(
-            key=d["key"],
-            kind=d["kind"],
-            list=ListInfo(
-                title=lst["title"],
-                url=lst.get("url"),
-                authors=[Person(**a) for a in lst.get("authors", [])],
-                et_al=lst.get("et_al", False),
-                venue=lst.get("venue"),
-                year=lst.get("year"),
-                sections=[list(s) for s in lst.get("sections", [])],
-                lines=list(lst.get("lines", [])),
-                links=[Link(**x) for x in lst.get("links", [])],
-            ),
-            title=d["title"],
-            authors=[Person(**a) for a in d.get("authors", [])],
-            year=d.get("year"),
-            venue=d.get("venue"),
-            venue_type=d.get("venue_type"),
-            ids=Ids(**d.get("ids", {})),
-            abstract=d.get("abstract"),
-            pages=d.get("pages"),
-            volume=d.get("volume"),
-            issue=d.get("issue"),
-            publisher=d.get("publisher"),
-            month=d.get("month"),
-            event=d.get("event"),
-            address=d.get("address"),
-            isbn=d.get("isbn"),
-            issn=d.get("issn"),
-            url=d.get("url"),
-            pdf_url=d.get("pdf_url"),
-            citations=Citations(
-                **{k: v for k, v in d.get("citations", {}).items() if k != "history"},
-                history=[CitationPoint(**p) for p in d.get("citations", {}).get("history", [])],
-            ),
-            provenance=dict(d.get("provenance", {})),
-            status=Status(
-                resolved=d.get("status", {}).get("resolved", False),
-                reason=d.get("status", {}).get("reason"),
-                warnings=list(d.get("status", {}).get("warnings", [])),
-                candidates=[Candidate(**c) for c in d.get("status", {}).get("candidates", [])],
-            ),
-        )
+    def from_json(cls, d: dict[str, Any]) -> Entry:
+        """The inverse of :meth:`to_json` (missing keys take the defaults)."""
+        return from_json(cls, d)
+
+
+D = TypeVar("D")
+
+
+def from_json(cls: type[D], data: dict[str, Any]) -> D:
+    """A dataclass from its :func:`dataclasses.asdict` form, recursively,
+    led by the field types: nested dataclasses, ``list[...]``,
+    ``dict[str, ...]`` and ``X | None``.  Absent keys take the field's
+    default; keys that are not fields (older or newer files) are ignored."""
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: _value(hints[k], v) for k, v in data.items() if k in names})
+
+
+def _value(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        tp = next(a for a in get_args(tp) if a is not type(None))
+        origin = get_origin(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return from_json(tp, value)
+    if origin is list:
+        (item,) = get_args(tp)
+        return [_value(item, v) for v in value]
+    if origin is dict:
+        _, item = get_args(tp)
+        return {k: _value(item, v) for k, v in value.items()}
+    return value

@@ -23,11 +23,12 @@ from .models import Person
 __all__ = ["NAME_PARTICLES", "NAME_SUFFIXES", "split_name"]
 
 #: Words that belong to the family name when they precede it.
-NAME_PARTICLES = frozenset(
-    "al bin da das de del della den der des di dos du el la le st. ten ter van von zu".split()
-)
+NAME_PARTICLES = frozenset({
+    "al", "bin", "da", "das", "de", "del", "della", "den", "der", "des", "di", "dos", "du", "el",
+    "la", "le", "st.", "ten", "ter", "van", "von", "zu",
+})
 #: Generational suffixes: kept in the display name, left out of the split.
-NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 
 
 def split_name(display: str, orcid: str | None = None) -> Person:

@@ -40,6 +40,7 @@ import queue
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -61,6 +62,7 @@ __all__ = [
 ]
 
 Sources = Mapping[str, Source]
+T = TypeVar("T")
 Tick = Callable[[], None]
 
 # title search: each source is asked only when the ones before it found no
@@ -107,7 +109,7 @@ def link_by_ids(works: list[Work], sources: Sources, health: SourceHealth) -> No
         keep_verified(answer, adopt_ids)
 
 
-def _side_by_side(sources: list[Source], job: Callable[[Source], object]) -> list:
+def _side_by_side(sources: list[Source], job: Callable[[Source], T]) -> list[T]:
     """``job(source)`` for every source, each in its own thread (different
     hosts overlap); results in the order of ``sources``."""
     if len(sources) <= 1:

@@ -66,6 +66,11 @@ def _datetime(value: str | None) -> datetime | None:
         return None
 
 
+def _primary_category(entry: etree._Element) -> str:
+    found = entry.find("arxiv:primary_category", _NS)
+    return (found.get("term") or "") if found is not None else ""
+
+
 def parse_feed(content: bytes) -> list[arxiv.Result]:
     """The entries of an arXiv Atom feed as :class:`arxiv.Result` objects
     (entries without an id or dates, e.g. error entries, are skipped).
@@ -92,8 +97,7 @@ def parse_feed(content: bytes) -> list[arxiv.Result]:
             comment=_text(entry, "arxiv:comment") or "",
             journal_ref=_text(entry, "arxiv:journal_ref") or "",
             doi=_text(entry, "arxiv:doi") or "",
-            primary_category=(entry.find("arxiv:primary_category", _NS).get("term") or "")
-            if entry.find("arxiv:primary_category", _NS) is not None else "",
+            primary_category=_primary_category(entry),
             categories=[c.get("term") or "" for c in entry.iterfind("atom:category", _NS)],
             links=[
                 arxiv.Result.Link(href, title=link.get("title"), rel=link.get("rel") or "",

@@ -28,6 +28,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import requests
+
 from ..errors import SourceUnavailable
 from ..http import json_field
 from ..identifiers import normalize_doi
@@ -48,7 +50,7 @@ SELECT = (
     "published-print,published-online,page,volume,issue,publisher,abstract,URL"
 )
 # a 200 is used (and cached) only with a 'message' object (pipeline.http: validate)
-HAS_MESSAGE = json_field("message", kind=dict)
+HAS_MESSAGE = json_field("message", kind=dict[str, Any])
 DATACITE_PREFIXES = ("10.48550/",)  # arXiv
 _LEADING_HEADING = re.compile(
     r"^\s*<(?:jats:)?title\b[^>]*>\s*(?:abstract|summary)\s*</(?:jats:)?title>", re.IGNORECASE
@@ -81,7 +83,7 @@ def _first(values: Any) -> str | None:
     return values.strip() if isinstance(values, str) and values.strip() else None
 
 
-def _date(message: dict) -> tuple[int | None, str | None]:
+def _date(message: dict[str, Any]) -> tuple[int | None, str | None]:
     """(year, "YYYY-MM-DD" / "YYYY-MM" / None) from the first usable date."""
     for name in DATE_FIELDS:
         parts = ((message.get(name) or {}).get("date-parts") or [[None]])[0] or [None]
@@ -94,7 +96,7 @@ def _date(message: dict) -> tuple[int | None, str | None]:
     return None, None
 
 
-def _person(author: dict) -> Person | None:
+def _person(author: dict[str, Any]) -> Person | None:
     orcid = author.get("ORCID")
     if orcid:
         orcid = orcid.rstrip("/").rsplit("/", 1)[-1]
@@ -117,7 +119,7 @@ class CrossrefSource(Source):
             params["mailto"] = self.settings.mailto
         return params
 
-    def _get_one(self, doi: str) -> dict | None:
+    def _get_one(self, doi: str) -> dict[str, Any] | None:
         """``GET /works/{doi}``: the message, or None for 404 (unknown DOI)."""
         url = f"{self.base_url}/works/{quote(doi, safe='/();:')}"
         resp = self.http.request(self.name, "GET", url, params=self._params(), expect="json", validate=HAS_MESSAGE)
@@ -125,9 +127,10 @@ class CrossrefSource(Source):
             return None
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for /works/{doi}")
-        return self._json(resp)["message"]
+        message: dict[str, Any] = self._json(resp)["message"]
+        return message
 
-    def _json(self, resp) -> dict:
+    def _json(self, resp: requests.Response) -> dict[str, Any]:
         try:
             data = resp.json()
         except ValueError:
@@ -136,10 +139,12 @@ class CrossrefSource(Source):
             raise SourceUnavailable(self.name, "answer has no 'message' object")
         return data
 
-    def _get_batch(self, dois: list[str]) -> dict[str, dict] | None:
+    def _get_batch(self, dois: list[str]) -> dict[str, dict[str, Any]] | None:
         """``GET /works?filter=doi:..`` -> {doi: message}; None on HTTP 400/404."""
         params = self._params(filter=",".join(f"doi:{d}" for d in dois), rows=len(dois))
-        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json", validate=HAS_MESSAGE)
+        resp = self.http.request(
+            self.name, "GET", f"{self.base_url}/works", params=params, expect="json", validate=HAS_MESSAGE
+        )
         if resp.status_code in (400, 404):  # filter not understood: ask one by one
             return None
         if resp.status_code != 200:
@@ -152,7 +157,7 @@ class CrossrefSource(Source):
         dois = sorted({i.doi.lower() for i in ids if i.doi and not i.doi.startswith(DATACITE_PREFIXES)})
         batchable = [d for d in dois if "," not in d]
         single = [d for d in dois if "," in d]
-        found: dict[str, dict] = {}
+        found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(batchable), self.batch_size):
             batch = batchable[start : start + self.batch_size]
             got = self._get_batch(batch) if len(batch) > 1 else None
@@ -178,14 +183,16 @@ class CrossrefSource(Source):
         if not query:
             return []
         params = self._params(**{"query.bibliographic": query, "rows": limit, "select": SELECT})
-        resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json", validate=HAS_MESSAGE)
+        resp = self.http.request(
+            self.name, "GET", f"{self.base_url}/works", params=params, expect="json", validate=HAS_MESSAGE
+        )
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for a search")
         items = self._json(resp)["message"].get("items") or []
         return [self.map_record(it) for it in items[:limit]]
 
     @staticmethod
-    def map_record(obj: dict) -> SourceRecord:
+    def map_record(obj: dict[str, Any]) -> SourceRecord:
         """A Crossref work ``message`` -> :class:`SourceRecord`.
 
         Fields: https://github.com/CrossRef/rest-api-doc/blob/master/api_format.md

@@ -9,7 +9,7 @@
   per ``/rec/<key>`` request, in XML/BibTeX), so the adapter takes no
   identifiers (``takes = ()``) and DBLP is used through ``search`` only.
 
-DBLP's JSON quirks handled by ``map_record``: ``authors.author`` is a dict
+DBLP's JSON quirks handled by ``map_record``: ``authors.author`` is a dict[str, Any]
 for one author and a list for several; author names may carry a
 disambiguation number ("Tianqi Chen 0001"); ``venue`` and ``ee`` may be a
 string or a list; titles end with ".".
@@ -64,7 +64,7 @@ class DblpSource(Source):
         params = {"q": query, "format": "json", "h": limit}
         resp = self.http.request(
             self.name, "GET", f"{self.base_url}/search/publ/api", params=params, expect="json",
-            validate=json_field("result", "hits", kind=dict),
+            validate=json_field("result", "hits", kind=dict[str, Any]),
         )
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for a search")
@@ -78,7 +78,7 @@ class DblpSource(Source):
         return [self.map_record(h["info"]) for h in found[:limit] if isinstance(h.get("info"), dict)]
 
     @staticmethod
-    def map_record(obj: dict) -> SourceRecord:
+    def map_record(obj: dict[str, Any]) -> SourceRecord:
         """A hit's ``info`` object -> :class:`SourceRecord`.
 
         "Informal and Other Publications" (CoRR) is a preprint; a CoRR DOI
@@ -96,7 +96,9 @@ class DblpSource(Source):
         if title and title.endswith("."):
             title = title[:-1].rstrip()
         doi = normalize_doi(_one(obj.get("doi")) or "")
-        arxiv = normalize_arxiv(doi.removeprefix(ARXIV_DOI_PREFIX)) if doi and doi.startswith(ARXIV_DOI_PREFIX) else None
+        arxiv = (
+            normalize_arxiv(doi.removeprefix(ARXIV_DOI_PREFIX)) if doi and doi.startswith(ARXIV_DOI_PREFIX) else None
+        )
         year = _one(obj.get("year"))
         venue = _one(obj.get("venue"))
         raw_type = _one(obj.get("type"))

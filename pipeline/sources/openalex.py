@@ -63,7 +63,7 @@ class OpenAlexSource(Source):
     takes = ("doi",)
     batch_size = 50
 
-    def _get(self, params: dict[str, Any]) -> list[dict]:
+    def _get(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.settings.mailto:
             params["mailto"] = self.settings.mailto
         resp = self.http.request(self.name, "GET", f"{self.base_url}/works", params=params, expect="json",
@@ -73,12 +73,13 @@ class OpenAlexSource(Source):
         data = resp.json()
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise SourceUnavailable(self.name, "answer has no 'results' list")
-        return data["results"]
+        results: list[dict[str, Any]] = data["results"]
+        return results
 
     def lookup(self, ids: list[Ids]) -> list[SourceRecord | None]:
         """Look up works by DOI (or arXiv DOI), 50 per request."""
         dois = sorted({d for d in map(_query_doi, ids) if d})
-        found: dict[str, dict] = {}
+        found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(dois), self.batch_size):
             batch = dois[start : start + self.batch_size]
             params = {"filter": "doi:" + "|".join(batch), "per-page": self.batch_size}
@@ -100,7 +101,7 @@ class OpenAlexSource(Source):
         return [self.map_record(w) for w in self._get({"search": query, "per-page": limit})[:limit]]
 
     @staticmethod
-    def map_record(obj: dict) -> SourceRecord:
+    def map_record(obj: dict[str, Any]) -> SourceRecord:
         """An OpenAlex Work object -> :class:`SourceRecord`
         (fields: https://docs.openalex.org/api-entities/works/work-object).
 

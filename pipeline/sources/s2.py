@@ -111,10 +111,10 @@ def _int(value: Any) -> int | None:
 
 
 def _is_arxiv_name(name: str | None) -> bool:
-    return bool(name) and re.fullmatch(r"arxiv(\.org)?(\s*\(.*\))?", name.strip().lower()) is not None
+    return name is not None and re.fullmatch(r"arxiv(\.org)?(\s*\(.*\))?", name.strip().lower()) is not None
 
 
-def _venue_type(pv: dict, venue: str | None, types: list[str], ext: dict) -> str | None:
+def _venue_type(pv: dict[str, Any], venue: str | None, types: list[str], ext: dict[str, Any]) -> str | None:
     if _is_arxiv_name(venue):
         return VENUE_PREPRINT
     pv_type = (pv.get("type") or "").lower()
@@ -193,7 +193,7 @@ class S2Source(Source):
         for start in range(0, len(wanted), self.batch_size):
             chunk = wanted[start:start + self.batch_size]
             data = self._batch([key for _, key in chunk])
-            for (pos, _), item in zip(chunk, data):
+            for (pos, _), item in zip(chunk, data, strict=True):
                 out[pos] = self._map(item, "batch") if item is not None else None
         return out
 
@@ -203,7 +203,8 @@ class S2Source(Source):
             got = resp.json()
             if isinstance(got, list) and len(got) == len(keys):
                 return None
-            return f"batch answer has {len(got) if isinstance(got, list) else type(got).__name__} items for {len(keys)} ids"
+            size = len(got) if isinstance(got, list) else type(got).__name__
+            return f"batch answer has {size} items for {len(keys)} ids"
 
         r = self._send("POST", "/paper/batch", [("fields", ",".join(FIELDS))], {"ids": keys}, "batch request",
                        validate=aligned)
