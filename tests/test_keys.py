@@ -158,3 +158,25 @@ def test_settled_and_ordinary_keys_never_change():
     assert not any(is_provisional(e.key, e) for e in (settled, ordinary, software))
     assert settle_keys([settled, ordinary, software], taken=set()) == {}
     assert [settled.key, ordinary.key, software.key] == ["smith2021foo", "smith2019foo", "tvm"]
+
+
+def test_a_run_settles_a_provisional_key_once_and_reports_it(tmp_path):
+    """Through the whole offline run: the list gives no year, so the key is
+    provisional; once the year is known (here from an override) the key
+    settles, CHANGES.md reports the change, and later runs keep it."""
+    from pipeline.run import RunOptions, run_pipeline
+
+    (tmp_path / "list.md").write_text("# L\n\n## Papers\n\n- [On the Foo of Bar](https://example.org/foo) by Smith, Ann\n",
+                                      encoding="utf-8")
+    opts = RunOptions(input=tmp_path / "list.md", enriched=tmp_path / "enriched.json", exports=tmp_path / "exports",
+                      overrides=tmp_path / "overrides.toml", offline=True)
+    first = run_pipeline(opts)
+    assert [e.key for e in first.entries] == ["smithndfoo"]
+    (tmp_path / "overrides.toml").write_text("[entry.smithndfoo.set]\nyear = 2021\n", encoding="utf-8")
+    second = run_pipeline(opts)
+    assert [e.key for e in second.entries] == ["smith2021foo"]
+    changes_md = (tmp_path / "exports" / "CHANGES.md").read_text(encoding="utf-8")
+    assert "key" in changes_md and "smithndfoo" in changes_md and "smith2021foo" in changes_md
+    assert "smith2021foo" in (tmp_path / "exports" / "references.bib").read_text(encoding="utf-8")
+    third = run_pipeline(opts)  # settled: the override table's old name no longer changes anything
+    assert [e.key for e in third.entries] == ["smith2021foo"]
