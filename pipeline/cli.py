@@ -144,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as e:  # a file or directory that cannot be written or read (full disk, permissions)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}; the previous outputs were kept", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted; nothing half-written is kept (the next run finishes or undoes it)", file=sys.stderr)
         return 130

@@ -100,22 +100,29 @@ def commit(outputs: list[Output], enriched: str | Path) -> list[Path]:
     base.mkdir(parents=True, exist_ok=True)
     items = []
     dirs: set[Path] = set()
-    for out in outputs:
-        digest = sha256(out.data)
-        staged = None
-        if not (out.path.is_file() and out.path.read_bytes() == out.data):
-            out.path.parent.mkdir(parents=True, exist_ok=True)
-            staged = _staged(out.path, digest)
-            with open(staged, "wb") as fh:
-                fh.write(out.data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(staged, 0o644)
-            dirs.add(out.path.parent)
-        items.append({"path": os.path.relpath(out.path, base), "sha256": digest,
-                      "staged": staged.name if staged else None})
-    for d in sorted(dirs):
-        fsync_dir(d)
+    written: list[Path] = []
+    try:
+        for out in outputs:
+            digest = sha256(out.data)
+            staged = None
+            if not (out.path.is_file() and out.path.read_bytes() == out.data):
+                out.path.parent.mkdir(parents=True, exist_ok=True)
+                staged = _staged(out.path, digest)
+                written.append(staged)
+                with open(staged, "wb") as fh:
+                    fh.write(out.data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(staged, 0o644)
+                dirs.add(out.path.parent)
+            items.append({"path": os.path.relpath(out.path, base), "sha256": digest,
+                          "staged": staged.name if staged else None})
+        for d in sorted(dirs):
+            fsync_dir(d)
+    except BaseException:  # e.g. a full disk: before the commit point, so the old set stays
+        for staged in written:
+            staged.unlink(missing_ok=True)
+        raise
     checkpoint("staged")
     journal = {"generation": generation_id({i["path"]: i["sha256"] for i in items}), "files": items}
     atomic_write_json(journal_path(enriched), journal)  # the commit point

@@ -37,8 +37,10 @@ def test_help_documents_every_command_and_option():
     for word in ("run", "refresh", "parse", "export", "serve", "PIPELINE_S2_URL", "S2_API_KEY", "PIPELINE_MAILTO"):
         assert word in out
     run_help = run_cli("run", "--help").stdout
-    for opt in ("--offline", "--input", "--enriched", "--exports", "--strict", "--max-age", "--overrides"):
+    for opt in ("--offline", "--input", "--enriched", "--exports", "--strict", "--max-age", "--overrides",
+                "--no-wait", "--allow-removals", "--max-removals-share"):
         assert opt in run_help
+    assert "--no-wait" in run_cli("export", "--help").stdout
 
 
 def test_offline_run_writes_the_three_outputs_with_defaults(workdir):
@@ -206,3 +208,15 @@ def test_progress_is_plain_log_lines_when_output_is_not_a_terminal(workdir):
         assert "\x1b" not in r.stderr
         quiet = run_cli("run", "--quiet", cwd=workdir, env_extra=env)
         assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_an_unwritable_exports_path_is_one_line_and_keeps_the_old_outputs(workdir):
+    assert run_cli("run", "--offline", cwd=workdir).returncode == 0
+    before = (workdir / "data" / "enriched.json").read_bytes()
+    (workdir / "blocked").write_text("a file where the exports directory should be")
+    (workdir / "data" / "raw.md").write_text((workdir / "data" / "raw.md").read_text().replace("TASO", "TASO2"))
+    r = run_cli("run", "--offline", "--exports", "blocked/x", cwd=workdir)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "error: blocked/x" in r.stderr and r.stderr.count("\n") == 1
+    assert (workdir / "data" / "enriched.json").read_bytes() == before
+    assert not [p for p in workdir.rglob(".*") if p.suffix in (".new", ".tmp")]
