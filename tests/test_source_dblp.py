@@ -118,3 +118,35 @@ def test_search_html_answer_raises_source_unavailable(source, httpserver):
 def test_lookup_returns_none_without_requests(source, httpserver):
     assert source.lookup([Ids(dblp="conf/osdi/ChenMJZYSCWHCGK18"), Ids(doi="10.1/x")]) == [None, None]
     assert httpserver.log == []
+
+
+# -- a real recorded answer (tests/data/real/dblp, see its README) ----------------------
+
+REAL = Path(__file__).parent / "data" / "real" / "dblp"
+
+
+def test_map_record_every_hit_of_a_real_answer():
+    hits = json.loads((REAL / "dblp.txt").read_text(encoding="utf-8"))["result"]["hits"]["hit"]
+    assert len(hits) == 123
+    for h in hits:
+        info = h["info"]
+        rec = DblpSource.map_record(info)
+        assert rec.ids.dblp == info["key"]
+        assert rec.title and not rec.title.endswith(".")
+        raw = (info.get("authors") or {}).get("author") or []
+        raw = [raw] if isinstance(raw, dict) else raw
+        assert len(rec.authors) == len(raw)
+        assert all(p.family and not p.name[-1].isdigit() for p in rec.authors)  # "Name 0001" numbers dropped
+        assert rec.year == int(info["year"])
+        if "doi" in info:
+            assert rec.ids.doi == info["doi"].lower()
+
+
+def test_search_on_a_real_answer(source, httpserver):
+    httpserver.expect_request("/search/publ/api").respond_with_data(
+        (REAL / "dblp.txt").read_bytes(), content_type="application/json")
+    found = source.search("black holes", limit=5)
+    assert [r.ids.dblp for r in found] == [
+        h["info"]["key"] for h in json.loads((REAL / "dblp.txt").read_text(encoding="utf-8"))["result"]["hits"]["hit"][:5]]
+    req = httpserver.log[0][0]
+    assert (req.args["q"], req.args["format"], req.args["h"]) == ("black holes", "json", "5")

@@ -6,10 +6,12 @@ tests/data/synthetic/openalex/README.md for the documented shapes they follow.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.replay import loopback_settings
 
@@ -90,7 +92,7 @@ def test_lookup_batches_dois_in_one_filter_and_aligns(source, httpserver):
         method="GET",
         query_string={
             "filter": "doi:10.1109/mm.2021.3061394|10.1145/3341301.3359630|10.48550/arxiv.1802.04799|10.9999/unknown",
-            "per-page": "50",
+            "per-page": "200",
             "mailto": MAILTO,
         },
     ).respond_with_json(fixture("works_filter_doi.json"))
@@ -111,13 +113,13 @@ def test_lookup_batches_dois_in_one_filter_and_aligns(source, httpserver):
     assert source.http.counts == {"openalex": 1}
 
 
-def test_lookup_splits_into_batches_of_50(source, httpserver):
+def test_lookup_splits_into_batches_of_100(source, httpserver):
     httpserver.expect_request("/works").respond_with_json(fixture("works_empty.json"))
-    recs = source.lookup([Ids(doi=f"10.1000/x{n:03d}") for n in range(120)])
-    assert recs == [None] * 120
+    recs = source.lookup([Ids(doi=f"10.1000/x{n:03d}") for n in range(220)])
+    assert recs == [None] * 220
     assert source.http.counts == {"openalex": 3}
     sizes = [len(req.args["filter"].removeprefix("doi:").split("|")) for req, _ in httpserver.log]
-    assert sizes == [50, 50, 20]
+    assert sizes == [100, 100, 20]
 
 
 def test_lookup_without_usable_ids_sends_nothing(source, httpserver):
@@ -127,9 +129,9 @@ def test_lookup_without_usable_ids_sends_nothing(source, httpserver):
 
 def test_search_query(source, httpserver):
     httpserver.expect_oneshot_request(
-        "/works", query_string={"search": "TASO optimizing", "per-page": "5", "mailto": MAILTO}
+        "/works", query_string={"filter": "title.search:TASO optimizing", "per-page": "5", "mailto": MAILTO}
     ).respond_with_json(fixture("works_search.json"))
-    found = source.search("TASO  optimizing\n")
+    found = source.search("TASO,  optimizing|\n")
     httpserver.check_assertions()
     assert [r.ids.openalex for r in found] == ["W2981710016", "W3000000002"]
 
@@ -144,3 +146,38 @@ def test_error_status_raises_source_unavailable(source, httpserver):
     httpserver.expect_request("/works").respond_with_json({"error": "Invalid query parameters error."}, status=400)
     with pytest.raises(SourceUnavailable):
         source.lookup([Ids(doi="10.1000/x")])
+
+
+# -- real recorded answers (tests/data/real/openalex, see its README) -------------------
+
+REAL = Path(__file__).parent / "data" / "real" / "openalex"
+
+
+def test_map_record_every_real_work():
+    works = json.loads((REAL / "works.json").read_text(encoding="utf-8"))["results"]
+    works.append(json.loads((REAL / "W2741809807.json").read_text(encoding="utf-8")))
+    assert len(works) == 50
+    for w in works:
+        rec = OpenAlexSource.map_record(w)
+        assert rec.ids.openalex == w["id"].rsplit("/", 1)[-1]
+        assert rec.title == (" ".join(w["display_name"].split()) or None if w["display_name"] else None)
+        assert rec.year == w["publication_year"]
+        named = [a for a in w["authorships"] if (a["author"].get("display_name") or a.get("raw_author_name") or "").strip()]
+        assert [p.name for p in rec.authors] == [" ".join((a["author"].get("display_name") or a["raw_author_name"]).split())
+                                                  for a in named]
+        if w.get("doi"):
+            assert rec.ids.doi == w["doi"].removeprefix("https://doi.org/").lower()
+        assert rec.citation_count == w["cited_by_count"]
+
+
+def test_search_through_the_title_filter_on_a_real_answer(source, httpserver):
+    cassette = yaml.safe_load((REAL / "test_title_search[paper_attributes1].yaml").read_text(encoding="utf-8"))
+    [it] = [i for i in cassette["interactions"] if "api.openalex.org" in i["request"]["uri"]]
+    assert "filter=title.search" in it["request"]["uri"]  # the request shape we send, recorded for real
+    body = gzip.decompress(it["response"]["body"]["string"])
+    httpserver.expect_request("/works").respond_with_data(body, content_type="application/json")
+    [rec] = source.search("PaperQA: Retrieval-Augmented Generative Agent for Scientific Research")
+    assert rec.title == "PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"
+    assert (rec.ids.doi, rec.ids.arxiv, rec.ids.openalex) == ("10.48550/arxiv.2312.07559", "2312.07559", "W4389761608")
+    req = httpserver.log[0][0]
+    assert req.args["filter"] == "title.search:PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"

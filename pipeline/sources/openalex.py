@@ -1,15 +1,23 @@
 """OpenAlex works adapter (https://docs.openalex.org/api-entities/works).
 
-* ``lookup``: ``GET /works?filter=doi:A|B|...&per-page=50`` -- the pipe ORs
-  values within one filter, up to 50 of them
-  (https://docs.openalex.org/how-to-use-the-api/get-lists-of-entities/filter-entity-lists).
+* ``lookup``: ``GET /works?filter=doi:A|B|...&per-page=200`` -- the pipe ORs
+  values within one filter, up to 100 of them
+  (https://docs.openalex.org/how-to-use-the-api/get-lists-of-entities/filter-entity-lists#addition-or);
+  a page holds at most 200 results
+  (https://docs.openalex.org/how-to-use-the-api/get-lists-of-entities/paging),
+  room for a DOI that two records share.
   Entries without a DOI but with an arXiv id are asked by their DataCite arXiv
   DOI ``10.48550/arxiv.<id>`` (OpenAlex indexes those preprint records).
   Results are aligned by DOI (OpenAlex answers ``https://doi.org/<doi>``).
-  Request count: ``ceil(n / 50)`` for n distinct DOIs.  A DOI containing ``|``
+  Request count: ``ceil(n / 100)`` for n distinct DOIs.  A DOI containing ``|``
   or ``,`` would break the filter syntax; such entries get ``None`` unasked.
-* ``search``: ``GET /works?search=<title>&per-page=5``
-  (https://docs.openalex.org/api-entities/works/search-works).
+* ``search``: ``GET /works?filter=title.search:<title>&per-page=5`` -- a
+  filter, not ``search=``: a search costs ten times a filter under OpenAlex's
+  pricing (https://docs.openalex.org/how-to-use-the-api/rate-limits-and-authentication),
+  and ``title.search`` looks at titles only
+  (https://docs.openalex.org/api-entities/works/search-works#search-a-specific-field).
+  Commas separate filters and ``|`` ORs values, so both become spaces in the
+  title.
 * ``mailto`` (settings.mailto) goes in the query ("polite pool"); the HTTP
   layer keeps it out of cache and logs.
 
@@ -61,7 +69,8 @@ def _query_doi(ids: Ids) -> str | None:
 class OpenAlexSource(Source):
     name = "openalex"
     takes = ("doi",)
-    batch_size = 50
+    batch_size = 100  # values ORed in one filter (documented limit)
+    per_page = 200  # results per page (documented limit)
 
     def _get(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.settings.mailto:
@@ -82,7 +91,7 @@ class OpenAlexSource(Source):
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(dois), self.batch_size):
             batch = dois[start : start + self.batch_size]
-            params = {"filter": "doi:" + "|".join(batch), "per-page": self.batch_size}
+            params = {"filter": "doi:" + "|".join(batch), "per-page": self.per_page}
             for work in self._get(params):
                 doi = normalize_doi(work.get("doi") or "")
                 if doi:
@@ -94,11 +103,12 @@ class OpenAlexSource(Source):
         return out
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:
-        """Relevance-ranked search over titles, abstracts and fulltext."""
-        query = " ".join(title.split())
+        """Title search (``title.search`` filter), OpenAlex's relevance order."""
+        query = " ".join(title.replace(",", " ").replace("|", " ").split())
         if not query:
             return []
-        return [self.map_record(w) for w in self._get({"search": query, "per-page": limit})[:limit]]
+        params = {"filter": f"title.search:{query}", "per-page": limit}
+        return [self.map_record(w) for w in self._get(params)[:limit]]
 
     @staticmethod
     def map_record(obj: dict[str, Any]) -> SourceRecord:
