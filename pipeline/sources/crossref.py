@@ -50,7 +50,7 @@ SELECT = (
     "published-print,published-online,page,volume,issue,publisher,abstract,URL"
 )
 # a 200 is used (and cached) only with a 'message' object (pipeline.http: validate)
-HAS_MESSAGE = json_field("message", kind=dict[str, Any])
+HAS_MESSAGE = json_field("message", kind=dict)
 DATACITE_PREFIXES = ("10.48550/",)  # arXiv
 _LEADING_HEADING = re.compile(
     r"^\s*<(?:jats:)?title\b[^>]*>\s*(?:abstract|summary)\s*</(?:jats:)?title>", re.IGNORECASE

@@ -64,7 +64,7 @@ class DblpSource(Source):
         params = {"q": query, "format": "json", "h": limit}
         resp = self.http.request(
             self.name, "GET", f"{self.base_url}/search/publ/api", params=params, expect="json",
-            validate=json_field("result", "hits", kind=dict[str, Any]),
+            validate=json_field("result", "hits", kind=dict),
         )
         if resp.status_code != 200:
             raise SourceUnavailable(self.name, f"HTTP {resp.status_code} for a search")

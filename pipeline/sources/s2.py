@@ -47,6 +47,7 @@ from semanticscholar.Paper import Paper
 
 from ..errors import SourceUnavailable
 from ..http import json_field
+from ..identifiers import ARXIV_DOI_PREFIX
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
 from .base import Source
@@ -125,7 +126,7 @@ def _venue_type(pv: dict[str, Any], venue: str | None, types: list[str], ext: di
     if "JournalArticle" in types:
         return VENUE_JOURNAL
     doi = (ext.get("DOI") or "").lower()
-    if ext.get("ArXiv") and not venue and (not doi or doi.startswith("10.48550/")):
+    if ext.get("ArXiv") and not venue and (not doi or doi.startswith(ARXIV_DOI_PREFIX)):
         return VENUE_PREPRINT
     return None
 
