@@ -41,8 +41,10 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`
 
 def _common(p: argparse.ArgumentParser, *, inputs: bool = True) -> None:
     if inputs:
-        p.add_argument("--input", type=Path, default=Path("data/raw.md"), help="the Markdown list (default: %(default)s)")
-    p.add_argument("--enriched", type=Path, default=Path("data/enriched.json"), help="enriched data file (default: %(default)s)")
+        p.add_argument("--input", type=Path, default=Path("data/raw.md"),
+                       help="the Markdown list (default: %(default)s)")
+    p.add_argument("--enriched", type=Path, default=Path("data/enriched.json"),
+                   help="enriched data file (default: %(default)s)")
     p.add_argument("--exports", type=Path, default=Path("exports"), help="exports directory (default: %(default)s)")
     p.add_argument("--no-wait", action="store_true",
                    help="when another run is using the same enriched file, exit 2 at once instead of waiting")
@@ -72,10 +74,12 @@ def _network(p: argparse.ArgumentParser, refresh: bool) -> None:
     p.add_argument("--overrides", type=Path, default=Path("data/overrides.toml"),
                    help="human-edited overrides (TOML; default: %(default)s)")
     p.add_argument("--offline", action="store_true", help="skip every network stage; export what is known")
-    p.add_argument("--strict", action="store_true", help="exit 1 when any source could not be reached (for scheduled jobs)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when any source could not be reached (for scheduled jobs)")
     p.add_argument("--max-age", default="7d" if refresh else None, metavar="AGE",
                    help=("refetch entries fetched longer ago than AGE (e.g. 7d, 12h, 0 for all); "
-                         + ("default: %(default)s" if refresh else "default: look up every entry, answering from the HTTP cache (7 days)")))
+                         + ("default: %(default)s" if refresh
+                            else "default: look up every entry, answering from the HTTP cache (7 days)")))
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--allow-removals", action="store_true",
                    help="accept a list that drops more than --max-removals-share of the known entries")
@@ -190,7 +194,8 @@ def _cmd_parse(args) -> int:
         for e in result.entries:
             authors = ", ".join(a.name for a in e.authors) + (" et al." if e.et_al else "")
             where = " / ".join(e.sections[0]) if e.sections else ""
-            print(f"{e.lines[0]:>5}  [{e.kind}] {e.title}  |  {authors}  |  {e.venue or '-'} {e.year or ''}  |  {where}")
+            venue = f"{e.venue or '-'} {e.year or ''}"
+            print(f"{e.lines[0]:>5}  [{e.kind}] {e.title}  |  {authors}  |  {venue}  |  {where}")
         papers = sum(1 for e in result.entries if e.kind == "paper")
         print(f"{len(result.entries)} entries ({papers} papers, {len(result.entries) - papers} software), "
               f"{len(result.problems)} unreadable lines")

@@ -256,7 +256,8 @@ def parse_overrides(text: str, path: str = "<string>") -> Overrides:
         where = ("entry", match_key)
         if not isinstance(table, dict):
             raise fail(f"entry.{match_key} must be a table, e.g. [entry.{match_key}]", *where)
-        ov = _entry(match_key, table, lines.line_of(*where), lambda msg, *k: fail(msg, *where, *k))
+        ov = _entry(match_key, table, lines.line_of(*where),
+                    lambda msg, *k, where=where: fail(msg, *where, *k))
         target = ov.key or match_key
         if target in targets:
             raise fail(f"entry.{match_key}: citation key {target!r} is already used by "

@@ -18,21 +18,21 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from . import changes, export, fsutil, keys, matching, outputs, overrides, runlock, state
 from .config import Settings
 from .errors import InputError
+from .fetch import FETCH_ORDER, fetch
 from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
 from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
 from .parse import parse_file
 from .reader import DEFAULT_TITLE, INDEX_NAME, README_NAME, render_index_html, render_readme
 from .resolve import SourceHealth, Work, explain, lookupable, resolve
-from .fetch import FETCH_ORDER, fetch
 
 DEFAULT_MAX_AGE = timedelta(days=7)
 DEFAULT_MAX_REMOVALS_SHARE = 0.25  # a run may drop at most this share of the known entries
@@ -106,7 +106,8 @@ def make_sources(settings: Settings, http) -> dict:
     from .sources.openalex import OpenAlexSource
     from .sources.s2 import S2Source
 
-    return {cls.name: cls(http, settings) for cls in (S2Source, ArxivSource, CrossrefSource, OpenAlexSource, DblpSource)}
+    classes = (S2Source, ArxivSource, CrossrefSource, OpenAlexSource, DblpSource)
+    return {cls.name: cls(http, settings) for cls in classes}
 
 
 class RemovalsRefused(InputError):
@@ -126,7 +127,7 @@ def run_pipeline(
 
 
 def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable | None) -> RunResult:
-    now = opts.now or datetime.now(timezone.utc)
+    now = opts.now or datetime.now(UTC)
     today = now.date().isoformat()
 
     notes = recover_outputs(opts.enriched, opts.exports)
@@ -149,7 +150,7 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable
     auto_keys = keys.assign_keys(items, reserved)
     entry_ovs = [ovs.get(auto_keys[identity(e)]) for e in listed]
     entry_keys = [
-        ov.key if ov is not None and ov.key else auto_keys[identity(e)] for e, ov in zip(listed, entry_ovs)
+        ov.key if ov is not None and ov.key else auto_keys[identity(e)] for e, ov in zip(listed, entry_ovs, strict=True)
     ]
     notes += overrides.unused(ovs, set(auto_keys.values()) | set(entry_keys))
 
@@ -205,7 +206,7 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable
             fetched_at[ent.key] = fetched_at[prev.key]
 
     # a provisional key (made without year or author) settles once both are known (pipeline/keys.py)
-    fixed = {k for k, ov in zip(entry_keys, entry_ovs) if ov is not None and ov.key}
+    fixed = {k for k, ov in zip(entry_keys, entry_ovs, strict=True) if ov is not None and ov.key}
     prev_keys = {p.key for p in previous}
     renamed = keys.settle_keys(entries, taken=prev_keys, fixed=fixed)
     for old_key, new_key in renamed.items():

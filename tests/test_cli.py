@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,7 +97,8 @@ def test_corrupt_enriched_json_exits_2_and_is_not_overwritten(workdir):
 
 def test_unreadable_line_is_reported_with_its_number_and_skipped(workdir):
     lst = workdir / "list.md"
-    lst.write_text("# L\n\n## Papers\n- [Good paper](https://arxiv.org/abs/2006.06762) by A B, arxiv 2020\n- a bullet with no link at all\n")
+    lst.write_text("# L\n\n## Papers\n- [Good paper](https://arxiv.org/abs/2006.06762) by A B, arxiv 2020\n"
+                   "- a bullet with no link at all\n")
     r = run_cli("run", "--offline", "--input", str(lst), cwd=workdir)
     assert r.returncode == 0, r.stderr
     assert "list.md:5" in r.stdout + r.stderr

@@ -240,12 +240,12 @@ def test_restore_locked_keeps_previous_values_and_provenance():
 
 @pytest.mark.parametrize("key", ["jia+2019", "conf/sosp/jia", "_jia", "jia2019é"])
 def test_a_key_the_schema_would_refuse_is_refused_here_with_its_line(tmp_path, key):
-    from pipeline.overrides import KEY_PATTERN
-
     import json
 
+    from pipeline.overrides import KEY_PATTERN
+
     schema = json.loads((ROOT / "pipeline" / "schemas" / "enriched.schema.json").read_text())
-    assert KEY_PATTERN == schema["$defs"]["entry"]["properties"]["key"]["pattern"]  # one pattern
+    assert schema["$defs"]["entry"]["properties"]["key"]["pattern"] == KEY_PATTERN  # one pattern
     assert not re.search(KEY_PATTERN, key)
     err = error_of(tmp_path, f'# synthetic\n[entry.a]\nkey = "{key}"\n')
     assert err.line == 3 and "not a usable citation key" in err.message

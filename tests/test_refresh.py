@@ -4,7 +4,6 @@ keys, stale-only refetching."""
 
 from __future__ import annotations
 
-
 from pipeline.cli import main
 from tests.conftest import entries
 
@@ -49,7 +48,8 @@ def test_pinned_identifier_is_used_and_marked(project, server):
         'arxiv = "2006.06762"\n'
     )
     assert main(["run"]) == 0
-    pet = entries(project)["PET: Optimizing Tensor Programs with Partially Equivalent Transformations and Automated Corrections"]
+    pet = entries(project)["PET: Optimizing Tensor Programs with Partially Equivalent Transformations "
+                           "and Automated Corrections"]
     assert pet["ids"]["arxiv"] == "2006.06762" and pet["provenance"]["ids.arxiv"] == "override"
 
 
@@ -65,7 +65,7 @@ def test_malformed_overrides_is_an_error_naming_the_line_and_writes_nothing(proj
 def test_removed_entries_leave_the_exports_and_are_reported(project, server):
     assert main(["run"]) == 0
     raw = project / "data" / "raw.md"
-    lines = [l for l in raw.read_text().splitlines(keepends=True) if "Heimdall" not in l]
+    lines = [line for line in raw.read_text().splitlines(keepends=True) if "Heimdall" not in line]
     raw.write_text("".join(lines))
     server.reset_log()
     assert main(["refresh"]) == 0
@@ -80,7 +80,8 @@ def test_new_entry_elsewhere_changes_no_existing_key_and_only_it_is_fetched(proj
     before = {t: e["key"] for t, e in entries(project).items()}
     raw = project / "data" / "raw.md"
     # a second "Lin, Ji 2020" paper whose key would collide, inserted at the top of the papers
-    new = "- [MCUNetV2 Memory Efficient Patch Inference](https://arxiv.org/abs/2110.15352) by Lin, Ji, et al., arxiv 2020\n"
+    new = ("- [MCUNetV2 Memory Efficient Patch Inference](https://arxiv.org/abs/2110.15352) "
+           "by Lin, Ji, et al., arxiv 2020\n")
     text = raw.read_text().replace("### Survey\n", "### Survey\n" + new)
     raw.write_text(text)
     server.reset_log()
