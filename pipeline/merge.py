@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 
 from . import matching
 from .matching import classify_venue_hint
@@ -75,7 +76,68 @@ SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue
 
 
 def _is_arxiv_venue(venue: str | None) -> bool:
-    return bool(venue) and matching.fold(venue) in ("arxiv", "arxiv org", "corr", "arxiv preprint")
+    """arXiv under any of its names: "arXiv", "ArXiv", "arXiv.org", "CoRR",
+    "arXiv preprint arXiv:2003.12172", "Computing Research Repository"."""
+    if not venue:
+        return False
+    f = matching.fold(venue)
+    return f.startswith("arxiv") or f in ("corr", "computing research repository") or f.startswith("corr abs")
+
+
+# Parts of a venue that make it another venue than the main conference: a
+# workshop, or a track with its own review (folded words, as matching.fold gives them)
+_TRACKS = (
+    ("workshop", ("workshop", "workshops")),
+    ("Datasets and Benchmarks track", ("datasets and benchmarks",)),
+    ("Findings", ("findings",)),
+    ("demo track", ("demo", "demos", "demonstration", "demonstrations")),
+    ("industry track", ("industry track", "industrial track")),
+    ("poster track", ("poster", "posters")),
+    ("student track", ("student research", "doctoral", "phd forum")),
+)
+
+
+_WORKSHOP_ACRONYMS = frozenset({"cvprw", "iccvw", "eccvw", "icdmw", "icdcsw", "ipdpsw", "icraw", "wacvw"})
+
+
+def _tracks(venue: str) -> set[str]:
+    """Which of :data:`_TRACKS` a venue name (or hint: "CVPRW") names."""
+    f = matching.fold(venue)
+    words = f" {f} "
+    found = {label for label, needles in _TRACKS if any(f" {n} " in words for n in needles)}
+    if _WORKSHOP_ACRONYMS.intersection(f.split()):
+        found.add("workshop")
+    return found
+
+
+def _track_note(hint: str, venue: str) -> str | None:
+    """What the hint and the venue disagree on among workshops and tracks."""
+    mine, theirs = _tracks(hint), _tracks(venue)
+    if mine == theirs:
+        return None
+    extra, missing = sorted(theirs - mine), sorted(mine - theirs)
+    if extra:
+        return f"the {', '.join(extra)}, not the main conference"
+    return f"the main conference, not the {', '.join(missing)}"
+
+
+_ID_WARNING = re.compile(r"^(doi|arxiv|s2|dblp|openalex) (\S+) \(from the ")
+
+
+def _one_per_discrepancy(warnings: list[str]) -> list[str]:
+    """Sorted, without duplicates; an identifier shown to be another paper is
+    reported once, by the first source that said so (sources are asked in a
+    fixed order, so the choice is deterministic)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for w in warnings:
+        m = _ID_WARNING.match(w)
+        if m:
+            if m.groups() in seen:
+                continue
+            seen.add(m.groups())
+        out.append(w)
+    return sorted(set(out))
 
 
 def _initials(text: str) -> str:
@@ -276,7 +338,7 @@ def merge_entry(
             candidates=list(work.candidates) if not resolved else [],
         )
         entry.status.warnings.extend(list_disagreements(listed, entry, prov))
-    entry.status.warnings = sorted(set(entry.status.warnings))
+    entry.status.warnings = _one_per_discrepancy(entry.status.warnings)
     entry.provenance = dict(sorted(prov.items()))
     return entry
 
@@ -307,8 +369,11 @@ def list_disagreements(listed: ListEntry, entry: Entry, prov: dict[str, str]) ->
     vsrc = prov.get("venue")
     if listed.venue and entry.venue and vsrc not in (None, "list"):
         hint_type = classify_venue_hint(listed.venue)
-        if hint_type == VENUE_PREPRINT and entry.venue_type != VENUE_PREPRINT:
-            out.append(f"venue: the list says {listed.venue}, but {vsrc} has it published in {entry.venue!r}")
-        elif hint_type != VENUE_PREPRINT and not venue_agrees(listed.venue, entry.venue):
+        if hint_type == VENUE_PREPRINT:
+            if entry.venue_type != VENUE_PREPRINT and not _is_arxiv_venue(entry.venue):
+                out.append(f"venue: the list says {listed.venue}, but {vsrc} has it published in {entry.venue!r}")
+        elif not venue_agrees(listed.venue, entry.venue):
             out.append(f"venue: the list says {listed.venue!r}, {vsrc} says {entry.venue!r}")
+        elif (note := _track_note(listed.venue, entry.venue)) is not None:
+            out.append(f"venue: the list says {listed.venue!r}, {vsrc} says {entry.venue!r}: {note}")
     return out

@@ -201,3 +201,44 @@ def test_full_venue_fields_like_crossref_gives_them():
     # a date of another year than the one kept says nothing about the month
     e = merge_entry("jia2019taso", listed(), work_with(crossref_rec(publication_date="2020-01-02")), None, TODAY)
     assert e.month is None and "month" not in e.provenance
+
+
+def test_warnings_true_and_not_redundant():
+    # arXiv listed, and the source has it on arXiv under another spelling: no warning
+    pre = listed(venue="arxiv", year=2020)
+    rec = s2_rec(venue="ArXiv", venue_type=None, year=2020)
+    e = merge_entry("k", pre, work_with(rec), None, TODAY)
+    assert not [w for w in e.status.warnings if w.startswith("venue")]
+    rec = s2_rec(venue="arXiv preprint arXiv:2003.12172", venue_type="journal", year=2020)
+    assert not merge_entry("k", pre, work_with(rec), None, TODAY).status.warnings
+    # arXiv listed, published at a conference: one warning
+    e = merge_entry("k", pre, work_with(s2_rec(year=2020)), None, TODAY)
+    assert e.status.warnings == ["venue: the list says arxiv, but s2 has it published in "
+                                 "'Symposium on Operating Systems Principles'"]
+
+
+def test_workshop_and_track_differences_reported():
+    cvpr = listed(venue="CVPR", year=2022)
+    ws = crossref_rec(venue="2022 IEEE/CVF Conference on Computer Vision and Pattern Recognition Workshops (CVPRW)",
+                      year=2022)
+    e = merge_entry("k", cvpr, work_with(ws), None, TODAY)
+    assert e.status.warnings == [
+        "venue: the list says 'CVPR', crossref says '2022 IEEE/CVF Conference on Computer Vision and Pattern "
+        "Recognition Workshops (CVPRW)': the workshop, not the main conference"]
+    main = crossref_rec(venue="2022 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)", year=2022)
+    assert merge_entry("k", cvpr, work_with(main), None, TODAY).status.warnings == []
+    assert merge_entry("k", listed(venue="CVPRW", year=2022), work_with(ws), None, TODAY).status.warnings == []
+    nips = crossref_rec(venue="Advances in Neural Information Processing Systems 35 Datasets and Benchmarks Track",
+                        year=2022)
+    e = merge_entry("k", listed(venue="NeurIPS", year=2022), work_with(nips), None, TODAY)
+    assert [w.split(": ")[-1] for w in e.status.warnings] == ["the Datasets and Benchmarks track, not the main conference"]
+
+
+def test_an_identifier_shown_wrong_is_reported_once():
+    w = work_with(crossref_rec())
+    w.warnings = [
+        "doi 10.1/x (from the list) points to 'Other' in s2, not the listed title (score 40); not trusted",
+        "doi 10.1/x (from the list) points to 'Other' in crossref, not the listed title (score 40); not trusted",
+    ]
+    e = merge_entry("jia2019taso", listed(), w, None, TODAY)
+    assert [x for x in e.status.warnings if x.startswith("doi ")] == [w.warnings[0]]
