@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from generate import generate_list  # noqa: E402
 from markdown_it import MarkdownIt  # noqa: E402
 
-from generate import generate_list  # noqa: E402
 from pipeline.parse import blocks, parse_text  # noqa: E402
 
 
-def best(fn, runs: int = 3) -> float:
+def best(fn: Callable[[], object], runs: int = 3) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -41,13 +43,14 @@ def best(fn, runs: int = 3) -> float:
 def main(argv: list[str]) -> int:
     sizes = [int(a) for a in argv] or [1000, 10000]
     plain = MarkdownIt("commonmark").enable("table")
-    print(f"{'entries':>8} {'found':>7} {'markdown-it (ours)':>19} {'markdown-it (plain)':>20} {'parse':>8} {'ratio':>6}")
+    print(f"{'entries':>8} {'found':>7} {'markdown-it (ours)':>19} {'markdown-it (plain)':>20} "
+          f"{'parse':>8} {'ratio':>6}")
     for n in sizes:
         text = generate_list(n)
-        floor = best(lambda: blocks.MD.parse(text))
-        bare = best(lambda: plain.parse(text))
+        floor = best(partial(blocks.MD.parse, text))
+        bare = best(partial(plain.parse, text))
         found = len(parse_text(text).entries)
-        ours = best(lambda: parse_text(text))
+        ours = best(partial(parse_text, text))
         print(f"{n:8d} {found:7d} {floor:18.2f}s {bare:19.2f}s {ours:7.2f}s {ours / floor:6.2f}")
     return 0
 

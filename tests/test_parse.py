@@ -470,7 +470,8 @@ def test_navigation_only_lists_are_silent():
 
 
 def test_nested_label_bullets_become_sections():
-    text = "# L\n\n## Papers\n- Compilers\n  - [TVM paper](https://arxiv.org/abs/1802.04799) by Tianqi Chen et al., OSDI 2018\n"
+    text = ("# L\n\n## Papers\n- Compilers\n"
+            "  - [TVM paper](https://arxiv.org/abs/1802.04799) by Tianqi Chen et al., OSDI 2018\n")
     r = parse_text(text)
     assert r.problems == []
     (e,) = r.entries
@@ -516,9 +517,10 @@ def test_missing_file_raises_input_error(tmp_path):
     assert info.value.path.endswith("nope.md")
 
 
-_MD_BITS = ["# ", "## ", "- ", "| a | b |\n|---|---|\n| ", "[", "]", "(", ")", "](http://x.org/a)", "![b](https://img.shields.io/x)",
-            "\\[KDD'24\\]", " by ", ", et al.", " and ", ",", ".", "<br>", "\n", "\n\n", "  ", "#a", "2019/06", "Ann Lee",
-            "**", "[[paper](http://x.org/p)]", '<a href="http://x.org/h">', "</a>", "\n  - ", "(CVPR'19)", "“", "Paper: "]
+_MD_BITS = ["# ", "## ", "- ", "| a | b |\n|---|---|\n| ", "[", "]", "(", ")", "](http://x.org/a)",
+            "![b](https://img.shields.io/x)", "\\[KDD'24\\]", " by ", ", et al.", " and ", ",", ".", "<br>", "\n",
+            "\n\n", "  ", "#a", "2019/06", "Ann Lee", "**", "[[paper](http://x.org/p)]", '<a href="http://x.org/h">',
+            "</a>", "\n  - ", "(CVPR'19)", "“", "Paper: "]
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

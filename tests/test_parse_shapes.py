@@ -48,7 +48,8 @@ def row(e):
     ("Energy Aware Scheduling of Neural Networks", (None, ["A. Author", "B. Author"], False, "Proc. MobiCom", 2020)),
     ("Learning To Offload Inference", (None, ["Chen"], True, "IEEE Transactions on Mobile Computing", 2021)),
     # an author line on the next line, or in an indented paragraph after a blank line
-    ("A Title With Its Authors Below", ("https://arxiv.org/abs/2104.00505", ["Dana Wu", "Eli Moss"], False, None, None)),
+    ("A Title With Its Authors Below",
+     ("https://arxiv.org/abs/2104.00505", ["Dana Wu", "Eli Moss"], False, None, None)),
     ("A Title With An Indented Author Paragraph",
      ("https://arxiv.org/abs/2105.00606", ["Fay Gold", "Gus Hart"], False, None, None)),
     # the year from a year heading above

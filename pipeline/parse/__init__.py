@@ -25,10 +25,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..identifiers import clean_url
-from ..models import ListEntry, ParseProblem, ParseResult, Skipped
+from ..models import Link, ListEntry, ParseProblem, ParseResult, Skipped
 from . import blocks, dates, links, venues
 from .authors import names_score, split_authors
-from .classify import PAPER, SOFTWARE, Verdict, classify
+from .classify import PAPER, Verdict, classify
 from .dedupe import Deduper
 from .fields import Fields, authors_venue_year, chunks_of, clean_text, extract
 from .inline import Piece, plain, split_lines
@@ -142,7 +142,7 @@ class _Parser:
         self.details(stored, item.details)
         return stored
 
-    def extras(self, entry: ListEntry, paragraphs: list[list]) -> None:
+    def extras(self, entry: ListEntry, paragraphs: list[list[Piece]]) -> None:
         """Later paragraphs of an item (or those under a paper heading): an author
         line first, then abstract text; their links become the entry's links."""
         abstract: list[str] = []
@@ -191,7 +191,7 @@ class _Parser:
             known = {x.url for x in entry.links} | {entry.url}
             entry.links.extend(x for x in f.links if x.url not in known)
             if f.url and f.url not in known and f.url != entry.url:
-                entry.links.append(_link_of(d, f))
+                entry.links.append(_link_of(f))
             _add_detail(entry, plain([p for p in d.pieces if p.kind == "text"]))
             self.details(entry, d.details)
 
@@ -212,7 +212,7 @@ class _Parser:
                 c[1] += 1
         self.paper_share = {k: p / n for k, (p, n) in counts.items() if p >= 2}
         prev: ListEntry | None = None
-        for (it, f), v in zip(judged, verdicts):
+        for (it, f), v in zip(judged, verdicts, strict=True):
             got = self.item(it, prev, (f, self.settle(it, v)))
             prev = got if got is not None else (prev if it.origin == "paragraph" else None)
         return ParseResult(entries=self.dedupe.entries, problems=self.problems, title=doc.title,
@@ -291,9 +291,7 @@ def _only_detail(f: Fields) -> bool:
     return bool(_DETAIL_LABEL.match(t)) or (not f.title_in_link and names_score(t) >= 1.5)
 
 
-def _link_of(item: blocks.Item, f: Fields):
-    from ..models import Link
-
+def _link_of(f: Fields) -> Link:
     return Link(text=f.title or "", url=clean_url(f.url or ""))
 
 

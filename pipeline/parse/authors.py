@@ -10,12 +10,13 @@ reads as a list of people; :func:`split_authors` turns it into
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-import re
-
 from ..models import Person
-from ..names import NAME_PARTICLES as PARTICLES, NAME_SUFFIXES as SUFFIXES, split_name
+from ..names import NAME_PARTICLES as PARTICLES
+from ..names import NAME_SUFFIXES as SUFFIXES
+from ..names import split_name
 
 ET_AL = re.compile(r"[,;]?\s*\b(?:et\.?\s*al\.?|etc\.?|and others)\s*\.?\s*$", re.I)
 _BY = re.compile(r"^\s*(?:by|authors?\s*[:：]|written by)\s*", re.I)
@@ -172,7 +173,7 @@ def split_authors(raw: str) -> tuple[list[Person], bool]:
         return people, et_al
     if len(parts) >= 2 and len(parts) % 2 == 0 and all(_INITIALS.fullmatch(p) for p in parts[1::2]):
         # Harvard / APA: "Chandola, V., Banerjee, A. and Kumar, V."
-        return [Person(name=f"{g} {f}", given=g, family=f) for f, g in zip(parts[::2], parts[1::2])], et_al
+        return [Person(name=f"{g} {f}", given=g, family=f) for f, g in zip(parts[::2], parts[1::2], strict=True)], et_al
     first = parts[0].split()
     lead_is_family = len(parts) >= 2 and (
         len(first) == 1 or all(t.casefold() in PARTICLES for t in first[:-1])

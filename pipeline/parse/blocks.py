@@ -68,9 +68,9 @@ class Item:
     year_hint: int | None = None
     columns: dict[str, list[list[Piece]]] = field(default_factory=dict)
     extra: list[list[Piece]] = field(default_factory=list)
-    details: list["Item"] = field(default_factory=list)
+    details: list[Item] = field(default_factory=list)
     depth: int = 0
-    lines: list["Item"] = field(default_factory=list)  # a paragraph's lines, as items
+    lines: list[Item] = field(default_factory=list)  # a paragraph's lines, as items
 
 
 @dataclass
@@ -279,7 +279,8 @@ class _Reader:
             rows = []
             for m in re.finditer(r"<tr\b.*?(?=<tr\b|</table|\Z)", raw, re.I | re.S):
                 tr = m.group(0)
-                cells = [flatten_html(c, MD) for c in re.findall(r"<t[dh]\b[^>]*>(.*?)(?=<t[dh]\b|</tr|\Z)", tr, re.I | re.S)]
+                found = re.findall(r"<t[dh]\b[^>]*>(.*?)(?=<t[dh]\b|</tr|\Z)", tr, re.I | re.S)
+                cells = [flatten_html(c, MD) for c in found]
                 is_head = bool(re.search(r"<th\b", tr, re.I))
                 rows.append((base + raw.count("\n", 0, m.start()), cells, is_head))
             if rows and not rows[0][2]:

@@ -91,13 +91,14 @@ def classify(item: Item, f: Fields) -> Verdict:
     code_url = f.url is not None and links.on_host(f.url, links.CODE_HOSTS)
     media_url = f.url is not None and links.on_host(f.url, _MEDIA_HOSTS)
     cues = sum(x is not None for x in (f.authors_raw, f.venue)) + (f.year is not None and item.year_hint != f.year)
-    if not paper_url and item.section and NON_PAPER_SECTION.search(item.section[-1]) \
-            and not SOFTWARE_SECTION.search(item.section[-1]):
-        return Verdict(None, f"in a section of {NON_PAPER_SECTION.search(item.section[-1]).group(1).lower()}")
+    kind_of_section = NON_PAPER_SECTION.search(item.section[-1]) if item.section else None
+    if not paper_url and kind_of_section and not SOFTWARE_SECTION.search(item.section[-1]):
+        return Verdict(None, f"in a section of {kind_of_section.group(1).lower()}")
     if f.url is None:
         # a written-out reference: title with authors and a venue or year; a table row
         # with a title and a year or venue (its links, if any, are code or project pages)
-        if (f.authors_raw and (f.venue or f.year)) or (f.venue and f.year and nwords >= 3 and item.origin != "paragraph") \
+        if (f.authors_raw and (f.venue or f.year)) \
+                or (f.venue and f.year and nwords >= 3 and item.origin != "paragraph") \
                 or (item.origin in ("table", "html") and (f.venue or f.year) and (nwords >= 3 or real_links)):
             return Verdict(PAPER)
         return Verdict(None, "text without a paper link")

@@ -9,10 +9,9 @@ not 2021 either: a list that gives only an arXiv id states no year).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from datetime import date
+from functools import lru_cache
 
 MIN_YEAR = 1950
 MAX_YEAR = date.today().year + 1
@@ -25,7 +24,8 @@ YEAR4 = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d]|\.\d{4,})")
 # "2024.01", "2024/06", "2024-01-15" (year then month)
 YEAR_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./-](0?[1-9]|1[0-2])(?:[./-]\d{1,2})?(?![\d])")
 # "Jan 2024", "January, 2024"
-MONTH_YEAR = re.compile(rf"(?:\b\d{{1,2}}(?:st|nd|rd|th)?\s+)?\b(?:{_MONTHS})\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d{{2}})(?!\d)", re.I)
+MONTH_YEAR = re.compile(rf"(?:\b\d{{1,2}}(?:st|nd|rd|th)?\s+)?\b(?:{_MONTHS})\.?,?\s+"
+                        rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d{{2}})(?!\d)", re.I)
 # "'16", "’16", "MobiCom'18", "CVPR’19" (an apostrophe and two digits ending a word)
 YEAR2 = re.compile(r"(?:(?<=[A-Za-z\s(\[,])|^)['’‘](\d{2})(?![\d])")
 

@@ -229,7 +229,8 @@ def chunks_of(pieces: list[Piece]) -> list[Chunk]:
     for i, p in enumerate(pieces):
         # "[**Megatron-LM**] Title": a styled run between brackets is a tag
         boxed = (0 < i < len(pieces) - 1 and pieces[i - 1].kind == "text" and pieces[i + 1].kind == "text"
-                 and pieces[i - 1].text.rstrip().endswith(("[", "【")) and pieces[i + 1].text.lstrip().startswith(("]", "】")))
+                 and pieces[i - 1].text.rstrip().endswith(("[", "【"))
+                 and pieces[i + 1].text.lstrip().startswith(("]", "】")))
         if boxed and p.kind == "text":
             out.append(Chunk(clean_text(p.text), p.styles, bracket=True, line=p.line))
             continue
@@ -389,11 +390,11 @@ def extract(item: Item) -> Fields:
     title_chunk = _pick_title(chunks)
     if title_chunk is None and item.origin in ("table", "html") and chunks:
         # a table's title column holds the title, whatever its shape ("LFM2.5")
-        cell = [c for c in chunks if c.link is None or not links.is_code(c.link)]
-        text = _squash(" ".join(c.text for c in cell)).strip(_STRIP)
+        in_cell = [c for c in chunks if c.link is None or not links.is_code(c.link)]
+        text = _squash(" ".join(c.text for c in in_cell)).strip(_STRIP)
         if text and dates.is_only_date(text) is None and any(ch.isalpha() for ch in text) \
                 and not links.generic_text(text):
-            title_chunk = Chunk(text, line=cell[0].line, order=cell[0].order)
+            title_chunk = Chunk(text, line=in_cell[0].line, order=in_cell[0].order)
             chunks = [title_chunk]
     if title_chunk is None:
         _fill_links(f, real_links, None)
@@ -481,14 +482,15 @@ def _author_date(text: str) -> bool:
     found = dates.find_year(text)
     if found is None or len(text) > 600:
         return False
-    return names_score(text[: found[1].start()]) >= 1.5 and len(_MONTH_TAIL.sub("", text[found[1].end():]).strip(_STRIP + "()")) <= 2
+    tail = _MONTH_TAIL.sub("", text[found[1].end():]).strip(_STRIP + "()")
+    return names_score(text[: found[1].start()]) >= 1.5 and len(tail) <= 2
 
 
 def _pick_title(chunks: list[Chunk]) -> Chunk | None:
     best: tuple[float, int, Chunk] | None = None
     first_text = True
     titled = any(_titled_link(c) for c in chunks)
-    after_author_date = {id(b) for a, b in zip(chunks, chunks[1:]) if _author_date(a.text)}
+    after_author_date = {id(b) for a, b in zip(chunks, chunks[1:], strict=False) if _author_date(a.text)}
     for c in chunks:
         s = _title_score(c, first_text, titled)
         if id(c) in after_author_date and s > -9.0:
@@ -552,7 +554,7 @@ def authors_venue_year(rest: list[Chunk], title: Chunk | None,
             continue
         # "Ann Lee et al., ICLR 2021" / "Venue, 2020": a venue after the last comma
         head, comma, last = text.rpartition(",")
-        pieces_to_try = [(text, None)]
+        pieces_to_try: list[tuple[str, str | None]] = [(text, None)]
         if comma and (venues.is_venue(last) or dates.is_only_date(last) is not None):
             pieces_to_try = [(head, last)]
         for body, tail in pieces_to_try:

@@ -169,7 +169,7 @@ def flatten(tokens: list[Token] | None) -> list[Piece]:
     return _Flattener().walk(tokens or [])
 
 
-def flatten_html(raw: str, md: "MarkdownIt | None" = None) -> list[Piece]:
+def flatten_html(raw: str, md: MarkdownIt | None = None) -> list[Piece]:
     """A fragment of raw HTML (an ``html_block``) -> pieces.  With ``md``, the
     fragment is read as inline Markdown first, so ``[Title](url)`` inside
     ``<details>`` or ``<p>`` is a link as GitHub shows it; tags are read as above."""

@@ -9,9 +9,8 @@ paper.  Shields badges can carry a venue and year (``EMNLP2023-blue``):
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from .inline import Piece
@@ -103,13 +102,15 @@ def is_badge(p: Piece) -> bool:
 
 
 # "Code (DeepSpeed)", "GitHub Page", "Project website": a code word first, few words
-_CODE_LEAD = re.compile(r"^\W*(?:official\s+|unofficial\s+|pytorch\s+|tensorflow\s+|jax\s+|paddle\s+)?(code|codes|github|gitlab|project|repo|repository|demo|video|"
+_CODE_LEAD = re.compile(r"^\W*(?:official\s+|unofficial\s+|pytorch\s+|tensorflow\s+|jax\s+|paddle\s+)?"
+                        r"(code|codes|github|gitlab|project|repo|repository|demo|video|"
                         r"slides?|website|homepage|blog|poster|talk|models?|weights|dataset|colab|huggingface)\b",
                         re.I)
 
 
 # "Download PDF", "PDF link", "Paper (arXiv)": a generic word first, few words
-_GENERIC_LEAD = re.compile(r"^\W*(?:download(?:able)?|view|read|get|full|free)?\s*(paper|pdf|arxiv|doi|preprint|link|thesis|"
+_GENERIC_LEAD = re.compile(r"^\W*(?:download(?:able)?|view|read|get|full|free)?\s*"
+                           r"(paper|pdf|arxiv|doi|preprint|link|thesis|"
                            r"master thesis|phd thesis|report|technical report)\b",
                            re.I)
 # a link whose text is an identifier or an address: "10.1109/TGRS.2007.912448", "arXiv:2101.00001"
@@ -146,7 +147,9 @@ def is_code(p: Piece) -> bool:
 @lru_cache(maxsize=65536)
 def is_profile(url: str) -> bool:
     """A person's page on a scholarly or social host (DBLP, Google Scholar, GitHub user...)."""
-    return bool(_PROFILE.search(url)) or (on_host(url, ("github.com",)) and urlsplit(url).path.strip("/").count("/") == 0)
+    if _PROFILE.search(url):
+        return True
+    return on_host(url, ("github.com",)) and urlsplit(url).path.strip("/").count("/") == 0
 
 
 @lru_cache(maxsize=65536)

@@ -10,10 +10,9 @@ acronym with inner capitals ("EuroMLSys") also counts, weaker.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 import unicodedata
+from functools import lru_cache
 
 from . import dates
 
