@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
@@ -38,7 +39,7 @@ class SourceApp:
 
     name = ""
 
-    def __init__(self, server: "FakeScholarServer"):
+    def __init__(self, server: FakeScholarServer):
         self.server = server
         self.world = server.world
 

@@ -60,7 +60,7 @@ class FakeScholarServer:
         self._threads: list[threading.Thread] = []
 
     # lifecycle
-    def start(self) -> "FakeScholarServer":
+    def start(self) -> FakeScholarServer:
         for source in SOURCES:
             srv = make_server("127.0.0.1", 0, _APPS[source](self), threaded=True, request_handler=QuietHandler)
             t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02},
@@ -80,7 +80,7 @@ class FakeScholarServer:
         self._servers.clear()
         self._threads.clear()
 
-    def __enter__(self) -> "FakeScholarServer":
+    def __enter__(self) -> FakeScholarServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

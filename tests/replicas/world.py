@@ -130,7 +130,7 @@ class World:
                 self._words.setdefault(word, set()).add(i)
 
     @classmethod
-    def load(cls, path: str | Path) -> "World":
+    def load(cls, path: str | Path) -> World:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls([Work(**w) for w in data["works"]])
 
