@@ -42,7 +42,7 @@ from ..errors import SourceUnavailable
 from ..identifiers import normalize_doi
 from ..models import VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
-from .base import Source
+from .base import Source, squash
 
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -116,12 +116,6 @@ def split_versioned(arxiv_id: str) -> tuple[str, int | None]:
     m = _VERSION_RE.match(arxiv_id.strip())
     assert m is not None  # the pattern matches any non-empty string
     return m.group(1), int(m.group(2)) if m.group(2) else None
-
-
-def _squash(text: str | None) -> str | None:
-    if not text:
-        return None
-    return " ".join(text.split()) or None
 
 
 class ArxivSource(Source):
@@ -207,7 +201,7 @@ class ArxivSource(Source):
         """
         arxiv_id, version = split_versioned(obj.get_short_id())
         published = obj.published if obj.published and obj.published.year > 1 else None
-        journal_ref = _squash(obj.journal_ref)
+        journal_ref = squash(obj.journal_ref)
         return SourceRecord(
             source="arxiv",
             ids=Ids(
@@ -215,13 +209,13 @@ class ArxivSource(Source):
                 arxiv_version=version,
                 doi=normalize_doi(obj.doi) if obj.doi else None,
             ),
-            title=_squash(obj.title),
+            title=squash(obj.title),
             authors=[split_name(a.name) for a in obj.authors if a.name.strip()],
             year=published.year if published else None,
             publication_date=published.date().isoformat() if published else None,
             venue=journal_ref or "arXiv",
             venue_type=None if journal_ref else VENUE_PREPRINT,
-            abstract=_squash(obj.summary),
+            abstract=squash(obj.summary),
             pdf_url=obj.pdf_url,
             url=f"https://arxiv.org/abs/{arxiv_id}",
             raw_type=", ".join(obj.categories) or None,

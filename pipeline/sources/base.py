@@ -36,6 +36,14 @@ from ..http import Http
 from ..models import Ids, SourceRecord
 
 
+def squash(value: object) -> str | None:
+    """The one text cleaner of the adapters: whitespace runs collapsed to
+    one space; empty strings and non-strings (JSON nulls, numbers) -> None."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
 class Source(ABC):
     """One API (see the module docstring)."""
 

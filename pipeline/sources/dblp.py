@@ -25,7 +25,7 @@ from ..http import json_field
 from ..identifiers import ARXIV_DOI_PREFIX, normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
-from .base import Source
+from .base import Source, squash
 
 TYPE_TO_VENUE = {
     "Conference and Workshop Papers": VENUE_CONFERENCE,
@@ -111,7 +111,7 @@ class DblpSource(Source):
                 arxiv_version=arxiv[1] if arxiv else None,
                 dblp=_one(obj.get("key")),
             ),
-            title=" ".join(title.split()) if title else None,
+            title=squash(title),
             authors=authors,
             year=int(year) if year and year.isdigit() else None,
             venue=venue,

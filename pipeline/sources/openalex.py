@@ -34,7 +34,7 @@ from ..http import json_field
 from ..identifiers import ARXIV_DOI_PREFIX, normalize_arxiv, normalize_doi
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
-from .base import Source
+from .base import Source, squash
 
 # Source.type (https://docs.openalex.org/api-entities/sources/source-object#type)
 SOURCE_TYPE_TO_VENUE = {
@@ -146,7 +146,7 @@ class OpenAlexSource(Source):
                 arxiv=arxiv[0] if arxiv else None,
                 openalex=_short_id(obj.get("id")),
             ),
-            title=" ".join((obj.get("display_name") or obj.get("title") or "").split()) or None,
+            title=squash(obj.get("display_name") or obj.get("title")),
             authors=authors,
             year=obj.get("publication_year"),
             publication_date=date if isinstance(date, str) and len(date) >= 7 else None,

@@ -50,7 +50,7 @@ from ..http import json_field
 from ..identifiers import ARXIV_DOI_PREFIX
 from ..models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Ids, SourceRecord
 from ..names import split_name
-from .base import Source
+from .base import Source, squash
 
 GRAPH = "/graph/v1"
 
@@ -98,10 +98,9 @@ def s2_key(ids: Ids) -> str | None:
 def _text(value: Any, *, keep_lines: bool = False) -> str | None:
     """Collapse whitespace (only strip, with ``keep_lines``); '' and
     non-strings -> None."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip() if keep_lines else " ".join(value.split())
-    return value or None
+    if keep_lines:
+        return value.strip() or None if isinstance(value, str) else None
+    return squash(value)
 
 
 def _int(value: Any) -> int | None:
