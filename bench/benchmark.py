@@ -1,25 +1,37 @@
-"""Benchmark ``python -m pipeline run`` against the loopback fake scholarly world.
+"""Network benchmark: ``python -m pipeline run`` against the loopback replicas of the five APIs.
 
-Three runs, each a fresh child process pointed at :class:`tests.fakeworld.FakeScholarServer`
-(five loopback servers, one per API) through the ``PIPELINE_*_URL`` variables,
-with ``PIPELINE_PACE_SCALE=0`` (no pauses) and its own ``PIPELINE_CACHE_DIR``:
+Each run is a fresh child process pointed at :class:`tests.fakeworld.FakeScholarServer`
+(one loopback server per API, SYNTHETIC data) through the ``PIPELINE_*_URL``
+variables, with its own empty ``PIPELINE_CACHE_DIR`` unless said otherwise:
 
-1. ``seed-cold``  -- data/raw.md over the seed world (tests/data/world/seed_world.json), empty cache;
-2. ``seed-warm``  -- the same again, with the cache and enriched.json of run 1;
-3. ``generated``  -- an N-entry list (default 10,000) generated from a synthetic world of N works.
+=================  =======================================================  =========
+run                input                                                    pacing
+=================  =======================================================  =========
+``seed-nokey``     data/raw.md over the seed world, no S2 key               real
+``seed-key``       the same with ``S2_API_KEY`` set (S2 paced at 1 s)       real
+``seed-warm``      the same again, with the cache and enriched.json of      real
+                   ``seed-key`` (goal: 0 requests)
+``gen-1000``       a generated 1,000-entry list (``generate_world``)        none
+``gen-10000``      a generated 10,000-entry list                            none
+=================  =======================================================  =========
 
-For each run: requests per source (counted by the server, so cache hits are
-not requests), wall time, and the child's peak resident memory (``ru_maxrss``
-of that child, read with ``os.wait4``).  Printed as a table, or as JSON with
-``--json``.  These numbers come from a loopback replay, not the live APIs:
-real runs are dominated by the APIs' rate limits (see pipeline/http.py PACING).
+For each run: requests per source, as counted by the servers (cache hits are
+not requests); the **paced floor**, the slowest host's paced time computed
+from those counts and the product's own intervals (``pipeline.http.PACING``,
+``(n - 1) x interval`` per host, hosts side by side); the wall time; and, for
+the paced runs, wall time / floor (goal: <= 1.2).  For the unpaced runs the
+floor is what the same requests would cost with real pacing
+(``--pace-generated 1`` runs them paced, which takes that long).  Peak memory
+is the child's ``ru_maxrss``.
+
+These are loopback figures over synthetic data, not the live APIs.
 
 Usage::
 
-    python bench/benchmark.py                 # all three runs, table
-    python bench/benchmark.py --json          # JSON on stdout
-    python bench/benchmark.py -n 1000         # smaller generated list
-    python bench/benchmark.py --only seed-cold,seed-warm
+    python bench/benchmark.py                     # every run, table on stdout
+    python bench/benchmark.py --json
+    python bench/benchmark.py --only seed-nokey,seed-key,seed-warm
+    python bench/benchmark.py --keep /tmp/bench   # keep inputs, outputs, child stdout/stderr
 """
 
 from __future__ import annotations
@@ -28,19 +40,21 @@ import argparse
 import json
 import os
 import platform
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import run_child  # noqa: E402
+from pipeline.http import PACING  # noqa: E402
 from tests.fakeworld import SEED_WORLD, SOURCES, FakeScholarServer, World, generate_world, to_markdown  # noqa: E402
 
-RUNS = ("seed-cold", "seed-warm", "generated")
+RUNS = ("seed-nokey", "seed-key", "seed-warm", "gen-1000", "gen-10000")
+FAKE_KEY = "benchmark-key-not-a-secret"
 
 
 @dataclass
@@ -50,110 +64,129 @@ class RunStats:
     exit_code: int
     wall_s: float
     peak_rss_mib: float
+    pace_scale: float
     requests: dict[str, int] = field(default_factory=dict)
     total_requests: int = 0
+    paced_floor_s: float = 0.0
+    slowest_host: str = ""
+    x_floor: float | None = None
     stderr_tail: str = ""
 
 
-def peak_rss_mib(ru_maxrss: int) -> float:
-    """``ru_maxrss`` is KiB on Linux, bytes on macOS (getrusage(2))."""
-    kib = ru_maxrss / 1024 if sys.platform == "darwin" else ru_maxrss
-    return round(kib / 1024, 1)
+def interval(source: str, s2_key: bool) -> float:
+    """The product's pause between two requests to one host (pipeline.http.PACING)."""
+    if source == "s2" and not s2_key:
+        return PACING["s2_nokey"]
+    return PACING.get(source, 1.0)
 
 
-def run_pipeline(name: str, server: FakeScholarServer, input_md: Path, work: Path, cache: Path,
-                 *, timeout: float) -> RunStats:
+def paced_floor(counts: dict[str, int], s2_key: bool) -> tuple[float, str]:
+    """Hosts side by side, each paced on its own: the slowest host's time."""
+    per_host = {s: max(n - 1, 0) * interval(s, s2_key) for s, n in counts.items()}
+    host = max(per_host, key=lambda s: (per_host[s], s)) if per_host else ""
+    return round(per_host.get(host, 0.0), 2), host
+
+
+def run_pipeline(name: str, server: FakeScholarServer, input_md: Path, work: Path, cache: Path, *,
+                 s2_key: bool, pace_scale: float, timeout: float) -> RunStats:
     """One ``python -m pipeline run`` child; its output files live in ``work``."""
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(server.env())
-    env.update({"PIPELINE_PACE_SCALE": "0", "PIPELINE_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)})
+    env.update({"PIPELINE_PACE_SCALE": str(pace_scale), "PIPELINE_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)})
     env.pop("S2_API_KEY", None)
+    if s2_key:
+        env["S2_API_KEY"] = FAKE_KEY
     cmd = [sys.executable, "-m", "pipeline", "run", "--input", str(input_md),
            "--enriched", str(work / "enriched.json"), "--exports", str(work / "exports"),
            "--overrides", str(work / "overrides.toml"), "--quiet"]
     server.reset_log()
-    out_path, err_path = work / f"{name}.stdout", work / f"{name}.stderr"
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                child.kill()
-                pid, status, usage = os.wait4(child.pid, 0)
-                break
-            time.sleep(0.02)
-        wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
+    m = run_child(cmd, cwd=ROOT, env=env, log=work / name, timeout=timeout)
     counts = server.counts()
-    tail = "" if child.returncode == 0 else "\n".join(err_path.read_text(errors="replace").splitlines()[-15:])
-    return RunStats(name=name, input=str(input_md), exit_code=child.returncode, wall_s=round(wall, 2),
-                    peak_rss_mib=peak_rss_mib(usage.ru_maxrss), requests=counts,
-                    total_requests=sum(counts.values()), stderr_tail=tail)
+    floor, host = paced_floor(counts, s2_key)
+    x = round(m.wall_s / floor, 2) if pace_scale == 1 and floor > 0 else None
+    return RunStats(name=name, input=str(input_md), exit_code=m.exit_code, wall_s=m.wall_s,
+                    peak_rss_mib=m.peak_rss_mib, pace_scale=pace_scale, requests=counts,
+                    total_requests=sum(counts.values()), paced_floor_s=floor, slowest_host=host, x_floor=x,
+                    stderr_tail=m.stderr_tail)
 
 
-def benchmark(n: int, only: tuple[str, ...], tmp: Path, timeout: float) -> list[RunStats]:
+def benchmark(only: tuple[str, ...], tmp: Path, timeout: float, pace_generated: float) -> list[RunStats]:
     results: list[RunStats] = []
-    if "seed-cold" in only or "seed-warm" in only:
-        seed_input = ROOT / "data" / "raw.md"
+    seed_input = ROOT / "data" / "raw.md"
+    if any(r.startswith("seed") for r in only):
         with FakeScholarServer(World.load(SEED_WORLD)) as server:
-            for name in ("seed-cold", "seed-warm"):
-                if name in only:
-                    results.append(run_pipeline(name, server, seed_input, tmp / "seed", tmp / "seed-cache",
-                                                timeout=timeout))
-    if "generated" in only:
+            if "seed-nokey" in only:
+                results.append(run_pipeline("seed-nokey", server, seed_input, tmp / "seed-nokey",
+                                            tmp / "seed-nokey-cache", s2_key=False, pace_scale=1, timeout=timeout))
+            if "seed-key" in only or "seed-warm" in only:
+                results.append(run_pipeline("seed-key", server, seed_input, tmp / "seed-key", tmp / "seed-key-cache",
+                                            s2_key=True, pace_scale=1, timeout=timeout))
+            if "seed-warm" in only:
+                results.append(run_pipeline("seed-warm", server, seed_input, tmp / "seed-key", tmp / "seed-key-cache",
+                                            s2_key=True, pace_scale=1, timeout=timeout))
+                if "seed-key" not in only:
+                    results = [r for r in results if r.name != "seed-key"]
+    for name in only:
+        if not name.startswith("gen-"):
+            continue
+        n = int(name.split("-", 1)[1])
         world = generate_world(n)
-        md = tmp / f"generated-{n}.md"
+        md = tmp / f"{name}.md"
         md.write_text(to_markdown(world), encoding="utf-8")
         with FakeScholarServer(world) as server:
-            results.append(run_pipeline("generated", server, md, tmp / "generated", tmp / "generated-cache",
-                                        timeout=timeout))
+            results.append(run_pipeline(name, server, md, tmp / name, tmp / f"{name}-cache", s2_key=False,
+                                        pace_scale=pace_generated, timeout=timeout))
     return results
 
 
 def table(results: list[RunStats]) -> str:
-    head = ["run", "exit", "wall s", "peak MiB", *SOURCES, "total"]
-    rows = [[r.name, str(r.exit_code), f"{r.wall_s:.2f}", f"{r.peak_rss_mib:.1f}",
+    head = ["run", "exit", "wall s", "floor s", "x floor", "slowest", "peak MiB", *SOURCES, "total"]
+    rows = [[r.name, str(r.exit_code), f"{r.wall_s:.2f}", f"{r.paced_floor_s:.1f}",
+             "" if r.x_floor is None else f"{r.x_floor:.2f}", r.slowest_host, f"{r.peak_rss_mib:.1f}",
              *(str(r.requests.get(s, 0)) for s in SOURCES), str(r.total_requests)] for r in results]
-    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                  for i, (c, w) in enumerate(zip(cells, widths)))
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+
+    def fmt(cells: list[str]) -> str:
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in pairs)
+
     lines = [fmt(head), fmt(["-" * w for w in widths]), *map(fmt, rows)]
     for r in results:
         if r.exit_code != 0:
             lines += ["", f"{r.name}: exit {r.exit_code}; stderr tail:", r.stderr_tail]
-    lines += ["", "Loopback replay against tests/fakeworld.py (synthetic data, no pacing): "
-                  "not the live APIs' speed."]
+    lines += ["", "floor: the slowest host's paced time from these request counts and pipeline.http.PACING; "
+                  "x floor only for runs with real pacing.",
+              "Loopback replicas of the APIs over synthetic data (tests/fakeworld.py), not the live services."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("-n", type=int, default=10_000, help="entries in the generated list (default: %(default)s)")
-    p.add_argument("--only", default=",".join(RUNS), help=f"comma-separated runs out of {','.join(RUNS)}")
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    p.add_argument("--only", default=",".join(RUNS), help=f"comma-separated runs out of {','.join(RUNS)} "
+                                                          "(gen-N for any N)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--keep", type=Path, help="keep inputs, outputs and logs in this directory")
     p.add_argument("--timeout", type=float, default=3600, help="seconds per run before it is killed")
+    p.add_argument("--pace-generated", type=float, default=0.0,
+                   help="PIPELINE_PACE_SCALE for the generated lists (default 0: no pauses)")
     args = p.parse_args(argv)
     only = tuple(x.strip() for x in args.only.split(",") if x.strip())
-    unknown = set(only) - set(RUNS)
+    unknown = [r for r in only if r not in RUNS and not (r.startswith("gen-") and r[4:].isdigit())]
     if unknown:
-        p.error(f"unknown run(s): {', '.join(sorted(unknown))}")
+        p.error(f"unknown run(s): {', '.join(unknown)}")
     if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        results = benchmark(args.n, only, args.keep, args.timeout)
+        if args.keep.exists():
+            shutil.rmtree(args.keep)
+        args.keep.mkdir(parents=True)
+        results = benchmark(only, args.keep, args.timeout, args.pace_generated)
     else:
         with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
-            results = benchmark(args.n, only, Path(tmp), args.timeout)
+            results = benchmark(only, Path(tmp), args.timeout, args.pace_generated)
     if args.json:
         print(json.dumps({
-            "note": "loopback replay against tests/fakeworld.py (synthetic data, PIPELINE_PACE_SCALE=0); "
-                    "not the live APIs",
-            "python": platform.python_version(), "platform": platform.platform(), "generated_n": args.n,
+            "note": "loopback replicas over synthetic data (tests/fakeworld.py); not the live APIs",
+            "python": platform.python_version(), "platform": platform.platform(), "pacing": PACING,
             "runs": [asdict(r) for r in results],
         }, indent=2, sort_keys=True))
     else:

@@ -57,7 +57,8 @@ def _title(rng: random.Random, i: int) -> str:
 def _url(rng: random.Random, i: int, year: int, venue: str) -> str:
     kind = rng.random()
     if kind < 0.25:
-        return f"https://arxiv.org/{rng.choice(('abs', 'pdf'))}/{year % 100:02d}{rng.randint(1, 12):02d}.{i % 100000:05d}"
+        kind_path = rng.choice(("abs", "pdf"))
+        return f"https://arxiv.org/{kind_path}/{year % 100:02d}{rng.randint(1, 12):02d}.{i % 100000:05d}"
     if kind < 0.5:
         return f"https://dl.acm.org/doi/{rng.choice(('abs/', 'pdf/', ''))}10.1145/{3000000 + i}.{3100000 + i}"
     if kind < 0.6:

@@ -112,7 +112,7 @@ def assign_keys(items: list[tuple[str, str]], reserved: dict[str, str]) -> dict[
     """
     taken = set(reserved.values())
     result: dict[str, str] = {}
-    for identity, base in items:
+    for identity, _ in items:
         if identity in reserved:
             result[identity] = reserved[identity]
     next_suffix: dict[str, int] = {}

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import re
 
 from . import matching
@@ -170,9 +171,8 @@ def _abbreviates(abbr: str, words: list[str]) -> bool:
     (skipping any)?  "mobicom" <- MOBIle COMputing, "ppopp" <- Principles
     Practice Of Parallel Programming, "neurips" <- NEURal Information
     Processing Systems, "sensys" <- SENSor SYStems."""
-    from functools import lru_cache
 
-    @lru_cache(maxsize=None)
+    @functools.cache
     def can(i: int, j: int) -> bool:
         if i == len(abbr):
             return True
