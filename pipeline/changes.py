@@ -11,6 +11,7 @@ of at most 72 characters, blank line, body): https://git-scm.com/docs/git-commit
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.models import Entry, Ids, Person
@@ -187,7 +188,7 @@ def _id_label(id_type: str) -> str:
     return {"doi": "DOI", "arxiv": "arXiv"}.get(id_type, id_type)
 
 
-def _change_text(c: FieldChange, quote) -> str:
+def _change_text(c: FieldChange, quote: Callable[[str | None], str]) -> str:
     if c.note:
         return c.note
     return f"{c.field}: {quote(c.old)} -> {quote(c.new)}"
@@ -199,7 +200,8 @@ def _delta_text(c: CitationDelta) -> str:
     return f"{c.old} -> {c.new} ({c.delta:+d})"
 
 
-def _sections(report: ChangeReport, code, quote, text, only_new_warnings=False):
+def _sections(report: ChangeReport, code: Callable[[str], str], quote: Callable[[str | None], str],
+              text: Callable[[str], str], only_new_warnings: bool = False) -> list[tuple[str, list[str]]]:
     """(heading, [item, ...]) for every non-empty section, in a fixed order.
     ``code`` formats a key, ``quote`` a value, ``text`` free text."""
     warnings = [w for w in report.warnings if w.new or not only_new_warnings]

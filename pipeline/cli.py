@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args) -> int:
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("run", "refresh"):
         return _cmd_run(args)
     if args.command == "parse":
@@ -169,7 +169,7 @@ def _dispatch(args) -> int:
     return 2
 
 
-def _cmd_serve(args) -> int:
+def _cmd_serve(args: argparse.Namespace) -> int:
     from .reader import serve
 
     try:
@@ -180,7 +180,7 @@ def _cmd_serve(args) -> int:
     return 0
 
 
-def _cmd_parse(args) -> int:
+def _cmd_parse(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .parse import parse_file
@@ -206,7 +206,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _cmd_export(args) -> int:
+def _cmd_export(args: argparse.Namespace) -> int:
     from .parse import parse_file
     from .run import export_only
 
@@ -216,7 +216,7 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def _cmd_run(args) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from . import state

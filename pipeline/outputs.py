@@ -36,6 +36,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .fsutil import atomic_write_json, fsync_dir, remove_stale_temps
@@ -98,7 +99,7 @@ def commit(outputs: list[Output], enriched: str | Path) -> list[Path]:
     enriched = Path(enriched)
     base = enriched.parent
     base.mkdir(parents=True, exist_ok=True)
-    items = []
+    items: list[dict[str, str | None]] = []
     dirs: set[Path] = set()
     written: list[Path] = []
     try:
@@ -124,7 +125,7 @@ def commit(outputs: list[Output], enriched: str | Path) -> list[Path]:
             staged.unlink(missing_ok=True)
         raise
     checkpoint("staged")
-    journal = {"generation": generation_id({i["path"]: i["sha256"] for i in items}), "files": items}
+    journal = {"generation": generation_id({str(i["path"]): str(i["sha256"]) for i in items}), "files": items}
     atomic_write_json(journal_path(enriched), journal)  # the commit point
     checkpoint("journal")
     _finish(journal, base)
@@ -133,7 +134,7 @@ def commit(outputs: list[Output], enriched: str | Path) -> list[Path]:
     return [out.path for out in outputs]
 
 
-def _finish(journal: dict, base: Path) -> None:
+def _finish(journal: dict[str, Any], base: Path) -> None:
     """Rename every staged file of a committed journal over its target (in the
     journal's order); a file already renamed is checked by its hash."""
     dirs: set[Path] = set()

@@ -54,6 +54,7 @@ import dataclasses
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,8 @@ MAX_STRING_CHARS = 10_000  # any one string value (an abstract fits; a pasted PD
 MAX_LIST_ITEMS = 1_000  # any one list (authors, reject, lock)
 _URL_RE = re.compile(r"https?://\S+")
 _ARXIV_DOI = "10.48550/arxiv."  # https://info.arxiv.org/help/doi.html
+# how the validators report a mistake: fail(message, *key path) -> the error to raise
+Fail = Callable[..., InputError]
 _TOML_POS_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 
 
@@ -183,7 +186,7 @@ class _Lines:
         return 1
 
 
-def _flatten(d: dict) -> tuple[str, ...]:
+def _flatten(d: Any) -> tuple[str, ...]:
     out: list[str] = []
     while isinstance(d, dict) and len(d) == 1:
         k, d = next(iter(d.items()))
@@ -278,7 +281,7 @@ def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> InputEr
     return InputError(path, f"TOML syntax error: {message}", line)
 
 
-def _entry(match_key: str, table: dict[str, Any], line: int, fail) -> EntryOverride:
+def _entry(match_key: str, table: dict[str, Any], line: int, fail: Fail) -> EntryOverride:
     name = f"entry.{match_key}"
     ov = EntryOverride(match_key=match_key, line=line)
     for k in table:
@@ -295,11 +298,11 @@ def _entry(match_key: str, table: dict[str, Any], line: int, fail) -> EntryOverr
         values = _string_list(table["reject"], f"{name}.reject", fail, "reject")
         rejected: set[str] = set()
         for v in values:
-            ids = _reject_ids(v)
-            if ids is None:
+            keys = _reject_ids(v)
+            if keys is None:
                 raise fail(f"{name}.reject: {v!r} is not a DOI, arXiv id or Semantic Scholar paperId",
                            "reject")
-            rejected |= ids
+            rejected |= keys
         ov.reject = sorted(rejected)
     if "key" in table:
         key = _string(table["key"], f"{name}.key", fail, "key")
@@ -320,14 +323,14 @@ def _entry(match_key: str, table: dict[str, Any], line: int, fail) -> EntryOverr
     return ov
 
 
-def _string(value: Any, name: str, fail, *key: str) -> str:
+def _string(value: Any, name: str, fail: Fail, *key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail(f"{name} must be a non-empty string, got {_show(value)}", *key)
     _check_size(value, name, fail, *key)
     return value.strip()
 
 
-def _string_list(value: Any, name: str, fail, *key: str) -> list[str]:
+def _string_list(value: Any, name: str, fail: Fail, *key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise fail(f"{name} must be a list of non-empty strings, got {_show(value)}", *key)
     if len(value) > MAX_LIST_ITEMS:
@@ -337,7 +340,7 @@ def _string_list(value: Any, name: str, fail, *key: str) -> list[str]:
     return [v.strip() for v in value]
 
 
-def _check_size(value: str, name: str, fail, *key: str) -> None:
+def _check_size(value: str, name: str, fail: Fail, *key: str) -> None:
     if len(value) > MAX_STRING_CHARS:
         raise fail(f"{name} is {len(value):,} characters long; at most {MAX_STRING_CHARS:,} are allowed "
                    "(MAX_STRING_CHARS)", *key)
@@ -349,7 +352,7 @@ def _show(value: Any) -> str:
     return kind if isinstance(value, (list, dict)) else f"{kind} ({value!r})"
 
 
-def _pinned_id(k: str, value: str, name: str, fail) -> dict[str, Any]:
+def _pinned_id(k: str, value: str, name: str, fail: Fail) -> dict[str, Any]:
     if k == "doi":
         doi = normalize_doi(value)
         if doi is None:
@@ -414,7 +417,7 @@ def rejects(rejected: set[str] | list[str], doi: str | None = None, arxiv: str |
     return bool(rejected) and not reject_keys(doi, arxiv, s2).isdisjoint(rejected)
 
 
-def _field_values(table: dict[str, Any], name: str, fail) -> FieldValues:
+def _field_values(table: dict[str, Any], name: str, fail: Fail) -> FieldValues:
     values: dict[str, Any] = {}
     for k, v in table.items():
         full = f"{name}.{k}"

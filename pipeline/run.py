@@ -15,13 +15,16 @@ call.  It never loses data:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import changes, export, fsutil, keys, matching, outputs, overrides, runlock, state
 from .config import Settings
@@ -29,10 +32,20 @@ from .errors import InputError
 from .fetch import FETCH_ORDER, fetch
 from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
-from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem
+from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem, ParseResult
+from .overrides import EntryOverride
 from .parse import parse_file
 from .reader import DEFAULT_TITLE, INDEX_NAME, README_NAME, render_index_html, render_readme
 from .resolve import SourceHealth, Work, explain, lookupable, resolve
+
+if TYPE_CHECKING:
+    from .http import Http
+    from .sources.base import Source
+
+# progress: tick(step) after each title search ("search") and each source's fetch (its name)
+Tick = Callable[[str], None]
+# factory(n_works, n_search, fetch_sources) -> a context manager giving the tick
+ProgressFactory = Callable[[int, int, list[str]], AbstractContextManager[Tick]]
 
 DEFAULT_MAX_AGE = timedelta(days=7)
 DEFAULT_MAX_REMOVALS_SHARE = 0.25  # a run may drop at most this share of the known entries
@@ -99,7 +112,7 @@ def _list_changed(listed: ListEntry, prev: Entry) -> bool:
     return a != b
 
 
-def make_sources(settings: Settings, http) -> dict:
+def make_sources(settings: Settings, http: Http) -> dict[str, Source]:
     from .sources.arxiv import ArxivSource
     from .sources.crossref import CrossrefSource
     from .sources.dblp import DblpSource
@@ -117,7 +130,7 @@ class RemovalsRefused(InputError):
 def run_pipeline(
     opts: RunOptions,
     settings: Settings | None = None,
-    progress_factory: Callable | None = None,
+    progress_factory: ProgressFactory | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run every stage with ``opts.enriched`` locked; ``notify`` is told when
@@ -126,7 +139,7 @@ def run_pipeline(
         return _run_locked(opts, settings or Settings.from_env(), progress_factory)
 
 
-def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable | None) -> RunResult:
+def _run_locked(opts: RunOptions, settings: Settings, progress_factory: ProgressFactory | None) -> RunResult:
     now = opts.now or datetime.now(UTC)
     today = now.date().isoformat()
 
@@ -196,11 +209,12 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Callable
     for i, e in enumerate(listed):
         prev = prev_of.get(i)
         ent = merge_entry(entry_keys[i], e, works.get(i), prev, today, offline=opts.offline, list_ids=url_ids[i])
-        if entry_ovs[i] is not None:
-            ent = _apply_override(ent, entry_ovs[i], prev)
+        ov = entry_ovs[i]
+        if ov is not None:
+            ent = _apply_override(ent, ov, prev)
         entries.append(ent)
-        w = works.get(i)
-        if w is not None and w.records:
+        done = works.get(i)
+        if done is not None and done.records:
             fetched_at[ent.key] = now.isoformat(timespec="seconds")
         elif prev is not None and prev.key in fetched_at and prev.key != ent.key:
             fetched_at[ent.key] = fetched_at[prev.key]
@@ -277,7 +291,7 @@ def _is_json(path: Path) -> bool:
         return False
 
 
-def no_entries_message(path: Path, parsed) -> str:
+def no_entries_message(path: Path, parsed: ParseResult) -> str:
     """Why a list gave no entries, with a hint for the usual mistakes."""
     try:
         head = path.read_bytes()[:4096].lstrip()
@@ -355,7 +369,7 @@ def recover_outputs(enriched: Path, exports_dir: Path) -> list[str]:
     return notes
 
 
-def _clean_http_cache(http) -> None:
+def _clean_http_cache(http: Http) -> None:
     """Temp files of killed writers in the HTTP cache (shared with other runs,
     so only those too old to belong to a live one)."""
     cache_dir = getattr(http, "cache_dir", None)
@@ -365,7 +379,7 @@ def _clean_http_cache(http) -> None:
         fsutil.remove_stale_temps(d, older_than=HTTP_TEMP_AGE)
 
 
-def _new_work(e: ListEntry, url_ids: Ids, prev: Entry | None, ov) -> Work:
+def _new_work(e: ListEntry, url_ids: Ids, prev: Entry | None, ov: EntryOverride | None) -> Work:
     ids = copy.deepcopy(url_ids)
     origin = {k: "list" for k, v in ids.__dict__.items() if v is not None}
     rejected: set[str] = set()
@@ -391,25 +405,22 @@ def _new_work(e: ListEntry, url_ids: Ids, prev: Entry | None, ov) -> Work:
     return Work(entry=e, ids=ids, id_origin=origin, rejected=rejected, pinned=pinned)
 
 
-def _rejected(ov, field_name: str, value) -> bool:
-    return field_name in overrides.REJECTABLE and overrides.is_rejected(ov, **{field_name: value})
+def _rejected(ov: EntryOverride | None, field_name: str, value: object) -> bool:
+    return field_name in overrides.REJECTABLE and overrides.is_rejected(ov, **{field_name: str(value)})
 
 
-def _apply_override(ent: Entry, ov, prev: Entry | None) -> Entry:
+def _apply_override(ent: Entry, ov: EntryOverride, prev: Entry | None) -> Entry:
     out = overrides.restore_locked(overrides.apply_overrides(ent, ov), prev, ov)
     out.provenance = dict(sorted(out.provenance.items()))
     return out
 
 
-class _NoProgress:
-    def __enter__(self):
-        return lambda *_: None
-
-    def __exit__(self, *exc):
-        return False
+@contextlib.contextmanager
+def _no_progress() -> Iterator[Tick]:
+    yield lambda _step: None
 
 
-def _progress(factory, n_works: int, n_search: int):
+def _progress(factory: ProgressFactory | None, n_works: int, n_search: int) -> AbstractContextManager[Tick]:
     if factory is None:
-        return _NoProgress()
+        return _no_progress()
     return factory(n_works, n_search, list(FETCH_ORDER))

@@ -14,7 +14,7 @@ still the ones that run wrote.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .fsutil import atomic_write_text, dumps_json
@@ -39,7 +39,7 @@ def load_state(enriched_path: str | Path) -> dict[str, str]:
 def render_state(fetched: dict[str, str], generation: dict[str, str] | None = None) -> str:
     """The state file's text: fetch times and, optionally, the generation
     record of the output set (``{relative path: sha256}``)."""
-    doc: dict = {"entries": {k: {"fetched_at": v} for k, v in sorted(fetched.items())}}
+    doc: dict[str, object] = {"entries": {k: {"fetched_at": v} for k, v in sorted(fetched.items())}}
     if generation is not None:
         doc["generation"] = {"id": generation_id(generation), "files": dict(sorted(generation.items()))}
     return dumps_json(doc)
@@ -67,7 +67,7 @@ def is_stale(fetched_at: str | None, max_age: timedelta, now: datetime) -> bool:
     except ValueError:
         return True
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return now - when >= max_age
 
 

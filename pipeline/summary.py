@@ -13,11 +13,14 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from .run import ProgressFactory, RunOptions, RunResult
 
 HEARTBEAT_SECONDS = 30.0  # a plain log line at least this often while looking up
 
@@ -26,7 +29,7 @@ def _label(step: str) -> str:
     return "title search" if step == "search" else f"fetching from {step}"
 
 
-def progress_display(console: Console, heartbeat: float = HEARTBEAT_SECONDS):
+def progress_display(console: Console, heartbeat: float = HEARTBEAT_SECONDS) -> ProgressFactory:
     """A progress factory for :func:`pipeline.run.run_pipeline`: one bar over
     the title searches and the per-source batch fetches on a terminal, plain
     log lines (:func:`log_progress`) elsewhere."""
@@ -57,6 +60,14 @@ def progress_display(console: Console, heartbeat: float = HEARTBEAT_SECONDS):
     return factory
 
 
+@dataclass
+class _LogState:
+    last: float  # time.monotonic() of the last line
+    done: int = 0  # steps done
+    step: str = ""  # the last step
+    said: int = -1  # the tenth of the way last reported
+
+
 @contextlib.contextmanager
 def log_progress(emit: Callable[[str], None], n_works: int, total: int,
                  heartbeat: float = HEARTBEAT_SECONDS) -> Iterator[Callable[[str], None]]:
@@ -64,30 +75,30 @@ def log_progress(emit: Callable[[str], None], n_works: int, total: int,
     a line when the step changes or every tenth of the way, a ``still ...``
     line when nothing was said for ``heartbeat`` seconds, and ``done``."""
     lock = threading.Lock()
-    state = {"done": 0, "step": "", "last": time.monotonic(), "said": -1}
+    state = _LogState(last=time.monotonic())
     start = time.monotonic()
     stop = threading.Event()
 
     def say(text: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%H:%M:%SZ")
+        stamp = datetime.now(UTC).strftime("%H:%M:%SZ")
         emit(f"{stamp} {text}")
-        state["last"] = time.monotonic()
+        state.last = time.monotonic()
 
     def tick(step: str) -> None:
         with lock:
-            state["done"] += 1
-            tenth = state["done"] * 10 // max(1, total)
-            if step != state["step"] or tenth != state["said"]:
-                say(f"{_label(step)}: {state['done']}/{total} steps")
-                state["said"] = tenth
-            state["step"] = step
+            state.done += 1
+            tenth = state.done * 10 // max(1, total)
+            if step != state.step or tenth != state.said:
+                say(f"{_label(step)}: {state.done}/{total} steps")
+                state.said = tenth
+            state.step = step
 
     def beat() -> None:
         while not stop.wait(min(1.0, heartbeat)):
             with lock:
-                if time.monotonic() - state["last"] >= heartbeat:
-                    doing = _label(state["step"]) if state["step"] else "looking up"
-                    say(f"still {doing}: {state['done']}/{total} steps, {time.monotonic() - start:.0f} s")
+                if time.monotonic() - state.last >= heartbeat:
+                    doing = _label(state.step) if state.step else "looking up"
+                    say(f"still {doing}: {state.done}/{total} steps, {time.monotonic() - start:.0f} s")
 
     with lock:
         say(f"looking up {n_works} papers ({total} steps)")
@@ -102,7 +113,7 @@ def log_progress(emit: Callable[[str], None], n_works: int, total: int,
             say(f"looked up {n_works} papers in {time.monotonic() - start:.0f} s")
 
 
-def print_summary(result, opts, console: Console) -> None:
+def print_summary(result: RunResult, opts: RunOptions, console: Console) -> None:
     papers = [e for e in result.entries if e.kind == "paper"]
     software = len(result.entries) - len(papers)
     resolved = [e for e in papers if e.status.resolved]
@@ -162,6 +173,6 @@ def print_summary(result, opts, console: Console) -> None:
     if result.report is not None:
         from .changes import render_text
 
-        shown = ("Unresolved entries", "Warnings", "Requests per source")  # printed above
-        console.print(render_text(result.report, omit=shown, limit=15), markup=False, highlight=False)
+        omit = ("Unresolved entries", "Warnings", "Requests per source")  # printed above
+        console.print(render_text(result.report, omit=omit, limit=15), markup=False, highlight=False)
     console.print("written: " + ", ".join(str(p) for p in result.written), markup=False, highlight=False)
