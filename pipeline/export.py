@@ -120,14 +120,28 @@ def _pages(pages: str) -> str:
     return escape(re.sub(r"\s*[-\u2010-\u2015]+\s*", "--", pages.strip()))
 
 
+# The warning pipeline.lookup.distrust writes when an identifier of the list's
+# link turned out to name another paper.
+_REFUTED = re.compile(r"^(?:doi|arxiv) \S+ \(from the list\) points to ")
+
+
+def list_link_refuted(entry: Entry) -> bool:
+    """The list's link carries an identifier that a source showed to be
+    another paper (``status.warnings``): that link is never exported."""
+    return any(_REFUTED.match(w) for w in entry.status.warnings)
+
+
 def _url(entry: Entry) -> str | None:
     """The exported link: the DOI's resolver when a DOI is known, as DBLP and
     Crossref give it (the list's own link stays in enriched.json), else the
-    arXiv abstract page for a preprint, else the entry's or the list's link."""
+    arXiv abstract page for a preprint, else the entry's or the list's link,
+    unless that link was shown to be another paper."""
     if entry.ids.doi:
         return "https://doi.org/" + quote(entry.ids.doi, safe="/:;._-()")
     if entry.ids.arxiv and entry_type(entry) in (VENUE_PREPRINT, "unknown"):
         return "https://arxiv.org/abs/" + quote(entry.ids.arxiv, safe="/.-")
+    if list_link_refuted(entry):
+        return None
     return entry.url or entry.list.url
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import InputError
-from .export import authors_truncated, bibtex_entry
+from .export import authors_truncated, bibtex_entry, list_link_refuted
 from .fsutil import atomic_write_text
 from .models import KIND_PAPER, Entry
 
@@ -53,11 +53,14 @@ def safe_url(url: str | None) -> str | None:
 
 
 def title_url(entry: Entry) -> str | None:
-    """Where the title links to: DOI, else arXiv abstract, else the landing page."""
+    """Where the title links to: DOI, else arXiv abstract, else the landing
+    page (none when the list's link was shown to be another paper)."""
     if entry.ids.doi:
         return "https://doi.org/" + quote(entry.ids.doi, safe="/:;._-()")
     if entry.ids.arxiv:
         return "https://arxiv.org/abs/" + quote(entry.ids.arxiv, safe="/.-")
+    if list_link_refuted(entry):  # the list's link is another paper: no link
+        return None
     return safe_url(entry.url) or safe_url(entry.list.url)
 
 

@@ -214,6 +214,27 @@ def test_conference_fields_like_dblp_and_crossref():
     assert e.url == "https://dl.acm.org/doi/abs/10.1145/3341301.3359630"  # the list's link stays in enriched.json
 
 
+def test_a_list_link_shown_to_be_another_paper_is_never_exported():
+    """DUET's case: the list's DOI named another paper, and nothing else was
+    found; its link must not reach references.bib, the CSL-JSON or the README."""
+    from pipeline import reader
+
+    e = syn.unknown()
+    e.url = e.list.url = "https://dl.acm.org/doi/10.1145/9999999.9999999"
+    assert _url_fields(e) == ["https://dl.acm.org/doi/10.1145/9999999.9999999"] * 3
+    e.status.warnings = ["doi 10.1145/9999999.9999999 (from the list) points to 'Another Paper' in crossref, "
+                         "not the listed title (score 31); not trusted"]
+    assert _url_fields(e) == [None, None, None]
+    assert e.url == e.list.url  # enriched.json keeps what the list says
+
+
+def _url_fields(e):
+    from pipeline import reader
+
+    bib = re.search(r"url = \{(.*)\}", bibtex_entry(e))
+    return [bib.group(1) if bib else None, csl_item(e).get("URL"), reader.title_url(e)]
+
+
 def test_software_and_unknown_entries():
     # no author: a ``key`` field gives BibTeX styles something to sort by
     assert bibtex_entry(syn.tvm()) == (
