@@ -7,10 +7,11 @@ the checking half runs in a fixed order (outputs never depend on timing):
 * :func:`ask` -- one batched :meth:`Source.lookup` for the works the source
   can take (its :meth:`Source.id_field`); notes which identifier each work
   was asked by.
-* :func:`keep_verified` -- each record is checked against the listed title
-  (:func:`pipeline.matching.url_record_agrees`).  A record with another
-  title means the identifier is wrong: it is dropped from the work with a
-  warning (:func:`distrust`), unless an override pinned it.  A record
+* :func:`keep_verified` -- each record is checked against the list
+  (:func:`pipeline.matching.identifier_record_agrees`: the title, or else
+  first author, year and venue together, with a warning).  A record that
+  disagrees means the identifier is wrong: it is dropped from the work with
+  a warning (:func:`distrust`), unless an override pinned it.  A record
   carrying an identifier an override rejected is refused.  The rest are
   kept, and ``adopt`` takes identifiers from them.
 
@@ -68,9 +69,17 @@ def keep_verified(answer: Answer | None, adopt: Adopt) -> None:
         work.asked.add(name)
         if rec is None or getattr(work.ids, id_field) != value:
             continue  # unknown, or the identifier was dropped meanwhile
-        agrees, score = matching.url_record_agrees(work.entry.title, rec.title)
+        e = work.entry
+        agrees, score, why = matching.identifier_record_agrees(
+            e.title, e.year, e.authors, e.venue, rec.title, rec.year, rec.authors, rec.venue
+        )
         if not agrees and distrust(work, name, id_field, rec, score):
             continue
+        if agrees and why == matching.EVIDENCE:
+            work.warnings.append(
+                f"{id_field} {value} points to {rec.title!r} in {name}, not the listed title (score {score:.0f}); "
+                f"accepted because {why}: the record's title is used"
+            )
         if is_rejected(work, rec.ids):
             work.warnings.append(f"{name} record {_label(rec)} is rejected by an override")
             continue

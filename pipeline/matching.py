@@ -14,6 +14,12 @@ A wrong match is worse than none, so the rule is strict and documented:
   points to has a title scoring below :data:`URL_TITLE_THRESHOLD` (80)
   against the listed title (lower, because the link itself is evidence; a
   wrong link gives a completely different title).
+* ... or, when the titles differ (a list that gives a project's tagline
+  instead of the paper's title), unless the record agrees with the list on
+  all three of: the first author's family name, the year (within one) and
+  the venue (:func:`venue_agrees`).  Each alone is weak; together, with the
+  identifier the list itself links, they are the paper
+  (:func:`identifier_record_agrees`; the stages say so in a warning).
 """
 
 from __future__ import annotations
@@ -119,3 +125,55 @@ def classify_venue_hint(hint: str | None) -> str | None:
     if len(words) >= 2 and words[0] == "ieee" and words[1].startswith("t"):
         return VENUE_JOURNAL
     return VENUE_CONFERENCE
+
+
+# words that carry no initial in a venue's acronym ("Symposium on Operating
+# Systems Principles" -> SOSP), and words that only say what kind of text it is
+_VENUE_STOP = frozenset({"of", "the", "on", "and", "for", "in", "a", "an", "to", "proceedings", "annual"})
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th)?$")
+
+
+def venue_agrees(hint: str | None, venue: str | None) -> bool:
+    """Does the list's venue (usually an acronym: "SOSP", "ACM SIGCOMM")
+    name the record's venue ("Proceedings of the 27th ACM Symposium on
+    Operating Systems Principles")?  True when every word of the hint is a
+    word of the venue, or the hint (3+ letters) is the acronym of a run of
+    the venue's words."""
+    if not hint or not venue:
+        return False
+    mine, theirs = fold(hint).split(), fold(venue).split()
+    if not mine:
+        return False
+    if set(mine) <= set(theirs):
+        return True
+    acronym = "".join(mine)
+    initials = "".join(w[0] for w in theirs if w not in _VENUE_STOP and not _ORDINAL.match(w))
+    return len(acronym) >= 3 and acronym.isalpha() and acronym in initials
+
+
+EVIDENCE = "first author, year and venue agree"
+
+
+def identifier_record_agrees(
+    list_title: str,
+    list_year: int | None,
+    list_authors: list[Person],
+    list_venue: str | None,
+    record_title: str | None,
+    record_year: int | None,
+    record_authors: list[Person],
+    record_venue: str | None,
+) -> tuple[bool, float, str]:
+    """Is a record fetched by one of the list's identifiers that work?
+    Returns (agrees, title score, why); ``why`` is :data:`EVIDENCE` when the
+    titles differ and the other evidence carried it (see the module doc)."""
+    agrees, score = url_record_agrees(list_title, record_title)
+    if agrees:
+        return True, score, "title agrees"
+    if (
+        first_author_matches(list_authors, record_authors)
+        and years_agree(list_year, record_year)
+        and venue_agrees(list_venue, record_venue)
+    ):
+        return True, score, EVIDENCE
+    return False, score, f"title score {score:.0f} < {URL_TITLE_THRESHOLD:.0f} and not all of {EVIDENCE}"

@@ -1,11 +1,16 @@
 """The acceptance rule for title-search hits (pipeline.matching)."""
 
+import pytest
+
 from pipeline.matching import (
+    EVIDENCE,
     SEARCH_TITLE_THRESHOLD,
     accept_search_hit,
     fold,
+    identifier_record_agrees,
     title_score,
     url_record_agrees,
+    venue_agrees,
 )
 from pipeline.models import Person
 
@@ -63,3 +68,48 @@ def test_url_record_contradicting_title_is_not_trusted():
                              "TASO: optimizing deep learning computation with automatic generation of graph substitutions")[0] is False
     assert url_record_agrees("Deep compressive offloading: Speeding up neural network inference by trading edge computation for network latency.",
                              "Deep compressive offloading: speeding up neural network inference by trading edge computation for network latency")[0]
+
+
+# -- identifiers from the list: title, or first author + year + venue (issue 13) ---------
+
+TASO_LISTED = "TASO: The Tensor Algebra SuperOptimizer for Deep Learning"  # the project's tagline
+TASO_RECORD = "TASO: optimizing deep learning computation with automatic generation of graph substitutions"
+SOSP19 = "Proceedings of the 27th ACM Symposium on Operating Systems Principles"
+
+
+@pytest.mark.parametrize("hint, venue", [
+    ("SOSP", SOSP19),
+    ("OSDI", "14th USENIX Symposium on Operating Systems Design and Implementation (OSDI 20)"),
+    ("ACM SIGCOMM", "Proceedings of the ACM SIGCOMM 2019 Conference"),
+    ("NeurIPS", "NeurIPS"),
+])
+def test_venue_agrees(hint, venue):
+    assert venue_agrees(hint, venue)
+
+
+@pytest.mark.parametrize("hint, venue", [
+    ("SOSP", "Proceedings of the 14th USENIX Symposium on Operating Systems Design and Implementation"),
+    ("MobiSys", SOSP19),
+    ("OS", SOSP19),  # two letters are no evidence
+    (None, SOSP19),
+    ("SOSP", None),
+])
+def test_venue_disagrees(hint, venue):
+    assert not venue_agrees(hint, venue)
+
+
+def test_list_identifier_with_a_tagline_title_is_accepted_on_author_year_and_venue():
+    ok, score, why = identifier_record_agrees(TASO_LISTED, 2019, JIA, "SOSP", TASO_RECORD, 2019, JIA, SOSP19)
+    assert ok and why == EVIDENCE and score < 80
+
+
+@pytest.mark.parametrize("year, authors, venue", [
+    (2019, JIA, "OSDI"),  # decoy: same author and year, another venue
+    (2019, [Person(name="Ana Garcia", family="Garcia")], "SOSP"),  # decoy: another first author
+    (2016, JIA, "SOSP"),  # decoy: three years apart
+    (None, JIA, "SOSP"),  # the list gives no year: not enough evidence
+    (2019, [], "SOSP"),  # the list gives no author: not enough evidence
+])
+def test_each_missing_piece_of_evidence_refuses_a_record_with_another_title(year, authors, venue):
+    ok, _, _ = identifier_record_agrees(TASO_LISTED, year, authors, venue, TASO_RECORD, 2019, JIA, SOSP19)
+    assert not ok

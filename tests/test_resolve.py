@@ -110,3 +110,25 @@ def test_a_source_down_is_recorded_and_explained():
     explain(w, health, offline=False)
     assert health.failures == {"s2": "HTTP 503 (fake)"}
     assert w.reason == "sources unavailable (s2)" and w.lost_to_failure
+
+
+def test_list_doi_with_a_tagline_title_is_kept_on_author_year_and_venue():
+    w = work("TASO: The Tensor Algebra SuperOptimizer for Deep Learning", 2019, "Zhihao Jia", doi="10.1145/3341301.3359630")
+    w.entry.venue = "SOSP"
+    record = rec("s2", "TASO: optimizing deep learning computation with automatic generation of graph substitutions",
+                 2019, "Zhihao Jia", doi="10.1145/3341301.3359630", s2="a" * 40)
+    record.venue = "Proceedings of the 27th ACM Symposium on Operating Systems Principles"
+    resolve([w], {"s2": s2([record])}, SourceHealth())
+    assert w.records == [record] and w.ids.doi == "10.1145/3341301.3359630"
+    assert "accepted because first author, year and venue agree" in w.warnings[0]
+
+
+def test_list_doi_of_another_paper_by_the_same_author_in_another_venue_is_not_trusted():
+    w = work("TASO: The Tensor Algebra SuperOptimizer for Deep Learning", 2019, "Zhihao Jia", doi="10.1145/3341301.3359630")
+    w.entry.venue = "SOSP"
+    decoy = rec("s2", "Beyond Data and Model Parallelism for Deep Neural Networks", 2019, "Zhihao Jia",
+                doi="10.1145/3341301.3359630", s2="b" * 40)
+    decoy.venue = "MLSys"
+    resolve([w], {"s2": s2([decoy])}, SourceHealth())
+    assert w.records == [] and w.ids.doi is None
+    assert "not trusted" in w.warnings[0]
