@@ -166,8 +166,8 @@ def test_a_run_settles_a_provisional_key_once_and_reports_it(tmp_path):
     settles, CHANGES.md reports the change, and later runs keep it."""
     from pipeline.run import RunOptions, run_pipeline
 
-    (tmp_path / "list.md").write_text("# L\n\n## Papers\n\n- [On the Foo of Bar](https://example.org/foo) by Smith, Ann\n",
-                                      encoding="utf-8")
+    text = "# L\n\n## Papers\n\n- [On the Foo of Bar](https://example.org/foo) by Smith, Ann\n"
+    (tmp_path / "list.md").write_text(text, encoding="utf-8")
     opts = RunOptions(input=tmp_path / "list.md", enriched=tmp_path / "enriched.json", exports=tmp_path / "exports",
                       overrides=tmp_path / "overrides.toml", offline=True)
     first = run_pipeline(opts)

@@ -231,7 +231,8 @@ def test_workshop_and_track_differences_reported():
     nips = crossref_rec(venue="Advances in Neural Information Processing Systems 35 Datasets and Benchmarks Track",
                         year=2022)
     e = merge_entry("k", listed(venue="NeurIPS", year=2022), work_with(nips), None, TODAY)
-    assert [w.split(": ")[-1] for w in e.status.warnings] == ["the Datasets and Benchmarks track, not the main conference"]
+    assert [w.split(": ")[-1] for w in e.status.warnings] == [
+        "the Datasets and Benchmarks track, not the main conference"]
 
 
 def test_an_identifier_shown_wrong_is_reported_once():
