@@ -69,6 +69,8 @@ Tick = Callable[[], None]
 # acceptable hit (S2's match endpoint is the most precise; DBLP covers CS
 # venues without DOIs; the others catch what those two miss)
 SEARCH_ORDER = ("s2", "dblp", "crossref", "openalex", "arxiv")
+# a candidate below this title score is not named in an unresolved reason
+CLOSE_SCORE = 70.0
 
 
 def clean_ids(ids: Ids) -> Ids:
@@ -269,11 +271,14 @@ def explain(work: Work, health: SourceHealth, offline: bool) -> None:
     down = sorted(health.failures)
     if work.candidates:
         best = max(work.candidates, key=lambda c: c.score)
-        work.reason = (
-            f"no candidate accepted: best was {best.title!r} ({best.source}, {best.year}, "
-            f"title score {best.score:.0f}); rule: title >= {matching.SEARCH_TITLE_THRESHOLD:.0f} "
-            "and (year within 1 or first author matches)"
-        )
+        rule = f"rule: title >= {matching.SEARCH_TITLE_THRESHOLD:.0f} and (year within 1 or first author matches)"
+        if best.score >= CLOSE_SCORE:
+            work.reason = (
+                f"no candidate accepted: best was {best.title!r} ({best.source}, {best.year}, "
+                f"title score {best.score:.0f}); {rule}"
+            )
+        else:  # naming an unrelated paper would only mislead
+            work.reason = f"no candidate came close (best title score {best.score:.0f}); {rule}"
     elif lookupable(work.ids) and down:
         work.reason = f"sources unavailable ({', '.join(down)})"
         work.lost_to_failure = True

@@ -132,3 +132,13 @@ def test_list_doi_of_another_paper_by_the_same_author_in_another_venue_is_not_tr
     resolve([w], {"s2": s2([decoy])}, SourceHealth())
     assert w.records == [] and w.ids.doi is None
     assert "not trusted" in w.warnings[0]
+
+
+def test_unresolved_reason_names_only_a_candidate_that_came_close():
+    w = work("Hierarchical Distillation of Recommendation Models", 2020)
+    far = rec("s2", "Hierarchical Models of Bird Migration", 2020, s2="c" * 40)
+    health = SourceHealth()
+    resolve([w], {"s2": s2([far])}, health)
+    explain(w, health, offline=False)
+    assert w.reason.startswith("no candidate came close (best title score ")
+    assert "Bird Migration" not in w.reason and w.candidates  # still listed for a human
