@@ -128,15 +128,19 @@ def commit(outputs: list[Output], enriched: str | Path) -> list[Path]:
     journal = {"generation": generation_id({str(i["path"]): str(i["sha256"]) for i in items}), "files": items}
     atomic_write_json(journal_path(enriched), journal)  # the commit point
     checkpoint("journal")
-    _finish(journal, base)
+    unlike = _finish(journal, base)
+    if unlike:  # someone else wrote these files while we held the lock
+        raise InputError(unlike[0], "changed by another writer while this run was writing its outputs")
     journal_path(enriched).unlink()
     fsync_dir(base)
     return [out.path for out in outputs]
 
 
-def _finish(journal: dict[str, Any], base: Path) -> None:
+def _finish(journal: dict[str, Any], base: Path) -> list[Path]:
     """Rename every staged file of a committed journal over its target (in the
-    journal's order); a file already renamed is checked by its hash."""
+    journal's order); a file already renamed is checked by its hash.  Returns
+    the targets that are not the journal's version (changed since by hand)."""
+    unlike: list[Path] = []
     dirs: set[Path] = set()
     for n, item in enumerate(journal["files"], start=1):
         target = base / item["path"]
@@ -152,15 +156,15 @@ def _finish(journal: dict[str, Any], base: Path) -> None:
         except OSError:
             ok = False
         if not ok:
-            raise InputError(target, "a killed run left this file neither old nor new "
-                             f"(journal {journal.get('generation')}); run again to rewrite it")
+            unlike.append(target)
     for d in sorted(dirs):
         fsync_dir(d)
+    return unlike
 
 
-def recover(enriched: str | Path, other_dirs: list[Path] | None = None) -> str | None:
-    """Bring the set back to one generation after a killed run; returns
-    "rolled forward", "rolled back" or None (nothing to do).
+def recover(enriched: str | Path, other_dirs: list[Path] | None = None) -> list[str]:
+    """Bring the set back to one generation after a killed run; returns what
+    was done, for the user ([] when there was nothing to do).
 
     Removes the litter of killed writers in the data directory and in
     ``other_dirs`` (the exports directory): staged ``.*.new`` files and the
@@ -168,7 +172,7 @@ def recover(enriched: str | Path, other_dirs: list[Path] | None = None) -> str |
     enriched = Path(enriched)
     base = enriched.parent
     jpath = journal_path(enriched)
-    outcome = None
+    notes: list[str] = []
     journal = None
     if jpath.exists():
         try:
@@ -177,18 +181,24 @@ def recover(enriched: str | Path, other_dirs: list[Path] | None = None) -> str |
         except (OSError, ValueError, KeyError, TypeError):
             journal = None  # torn journal: never reached its commit point (it is written atomically)
     if journal is not None:
-        _finish(journal, base)
-        outcome = "rolled forward"
+        unlike = _finish(journal, base)
+        notes.append(f"{enriched}: the previous run was killed while writing its outputs; they were completed")
+        if unlike:  # edited by hand after the kill: kept as they are, rewritten by this run
+            notes.append("changed after that run was killed (kept): " + ", ".join(map(str, unlike)))
     if jpath.exists():
         jpath.unlink()
+    undone = False
     for d in [base, *(other_dirs or [])]:
         if not d.is_dir():
             continue
         for litter in d.glob(f".*{STAGED_SUFFIX}"):
             litter.unlink(missing_ok=True)
-            outcome = outcome or "rolled back"
+            undone = True
         remove_stale_temps(d)
-    return outcome
+    if undone and journal is None:
+        notes.append(f"{enriched}: the previous run was killed before its outputs were committed; "
+                     "its partial files were removed")
+    return notes
 
 
 def check(record: dict[str, str], base: Path) -> list[str]:

@@ -358,10 +358,7 @@ def commit_outputs(files: list[outputs.Output], enriched: Path, exports_dir: Pat
 def recover_outputs(enriched: Path, exports_dir: Path) -> list[str]:
     """Finish or undo a killed run's commit (:func:`pipeline.outputs.recover`)
     and report outputs changed since the last run wrote them."""
-    notes = []
-    outcome = outputs.recover(enriched, [exports_dir])
-    if outcome == "rolled forward":
-        notes.append(f"{enriched}: the previous run was killed while writing; its outputs were completed")
+    notes = outputs.recover(enriched, [exports_dir])
     changed = outputs.check(state.load_generation(enriched), enriched.parent)
     if changed:
         notes.append(f"{enriched.parent}: changed since the last run wrote them (they will be rewritten): "

@@ -316,3 +316,21 @@ def test_export_takes_the_same_lock(tmp_path, world_sets):
     _kill(holder)
     assert refused.returncode == 2 and "another run is using" in refused.stderr
     assert _snapshot(project) == old
+
+
+def test_a_file_edited_after_a_kill_does_not_block_the_next_run(tmp_path, world_sets):
+    """The journal says index.html should be the new version, but someone
+    edited it after the kill: the next run says so, goes on, and rewrites it."""
+    server, old, new, _ = world_sets
+    project, env = _old_project(tmp_path, server)
+    ready = tmp_path / "paused"
+    paused = {**env, outputs.PAUSE_ENV: "rename:5", outputs.PAUSE_FILE_ENV: str(ready)}
+    proc = subprocess.Popen(CMD, cwd=project, env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(ready.exists, proc, "checkpoint rename:5")
+    _kill(proc)
+    (project / "exports" / "index.html").write_text("edited by hand")
+    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "killed while writing its outputs; they were completed" in done.stdout
+    assert "changed after that run was killed (kept): " in done.stdout and "index.html" in done.stdout
+    assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
