@@ -325,3 +325,19 @@ def test_bulk_search_bad_answer_is_unavailable(httpserver, tmp_path):
     src = make_source(httpserver, tmp_path)
     with pytest.raises(SourceUnavailable, match="no 'data' list"):
         src.search_titles(["Anything"])
+
+
+def test_bulk_search_refused_chunk_is_skipped_not_fatal(httpserver, tmp_path):
+    """S2 answers 400 for an answer over 10 MB; that chunk goes to match, the next chunk is still asked."""
+    def answer(request):
+        if '"Huge"' in request.args["query"]:
+            return Response(json.dumps({"error": "Response would exceed maximum size"}), status=400,
+                            content_type="application/json")  # synthetic, text from the API docs
+        return Response(json.dumps({"total": 1, "token": None, "data": [{"paperId": "d" * 40, "title": "Small"}]}),
+                        content_type="application/json")  # synthetic
+
+    httpserver.expect_request(BULK).respond_with_handler(answer)
+    src = make_source(httpserver, tmp_path)
+    titles = ["Huge " + "x" * 3990, "Small"]  # two chunks
+    assert [r.title for r in src.search_titles(titles)] == ["Small"]
+    assert len(httpserver.log) == 2

@@ -21,7 +21,8 @@ API: https://api.semanticscholar.org/api-docs/graph
   the query stays under :data:`MAX_BULK_QUERY` characters once URL-encoded
   (S2 documents no URL limit; 4,000 keeps the whole request line far below
   the common 8 KiB server limit).  At most :data:`MAX_BULK_PAGES` pages are
-  read per chunk; whatever a chunk's pages miss goes to ``search``.  Hits are
+  read per chunk; whatever a chunk's pages miss goes to ``search``, and so
+  does a chunk S2 refuses with 400 (e.g. an answer over its 10 MB limit).  Hits are
   returned unassigned: the resolve stage checks every hit against every
   title.
 
@@ -37,6 +38,7 @@ retried by the HTTP layer and end in :class:`SourceUnavailable`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +55,7 @@ from ..names import split_name
 from .base import Source, squash
 
 GRAPH = "/graph/v1"
+logger = logging.getLogger(__name__)
 
 # https://api.semanticscholar.org/api-docs/graph#tag/Paper-Data/operation/post_graph_get_papers
 FIELDS = [
@@ -164,24 +167,24 @@ class S2Source(Source):
     takes = ("doi", "arxiv", "corpus_id", "s2")
     batch_size = BATCH_SIZE
 
-    def _get(self, path: str, params: list[tuple[str, str]], what: str) -> requests.Response:
+    def _get(self, path: str, params: list[tuple[str, str]], what: str, *, soft_400: bool = False) -> requests.Response:
         # a 200 is used (and cached) only with a 'data' list (pipeline.http: validate)
-        return self._send("GET", path, params, None, what, validate=json_field("data"))
+        return self._send("GET", path, params, None, what, validate=json_field("data"), soft_400=soft_400)
 
     def _send(
         self, method: str, path: str, params: list[tuple[str, str]], body: Any, what: str,
-        validate: Callable[[requests.Response], str | None] | None = None,
+        validate: Callable[[requests.Response], str | None] | None = None, soft_400: bool = False,
     ) -> requests.Response:
         headers = {"x-api-key": self.settings.s2_api_key} if self.settings.s2_api_key else {}
         r = self.http.request(
             self.name, method, f"{self.base_url}{GRAPH}{path}", params=params, json=body,
             headers=headers, expect="json", validate=validate,
         )
-        if r.status_code == 400:
+        if r.status_code == 400 and not soft_400:
             raise SourceUnavailable(self.name, f"{what} rejected (HTTP 400): {_error_message(r)}")
         if r.status_code == 403:
             raise SourceUnavailable(self.name, "HTTP status 403 Forbidden. Is S2_API_KEY valid?")
-        if r.status_code not in (200, 404):
+        if r.status_code not in (200, 400, 404):
             raise SourceUnavailable(self.name, f"HTTP {r.status_code} for a {what}: {_error_message(r)}")
         return r
 
@@ -241,9 +244,14 @@ class S2Source(Source):
                 params = [("query", query), ("fields", ",".join(FIELDS))]
                 if token:
                     params.append(("token", token))
-                r = self._get("/paper/search/bulk", params, "bulk search")
+                r = self._get("/paper/search/bulk", params, "bulk search", soft_400=True)
                 if r.status_code == 404:  # no bulk search on this server: the match path does the work
                     return list(found.values())
+                if r.status_code == 400:
+                    # e.g. "Response would exceed maximum size" (10 MB): this chunk's
+                    # titles go to the match endpoint; S2 itself is fine
+                    logger.info("s2: bulk search refused a query (HTTP 400): %s", _error_message(r))
+                    break
                 data = r.json()
                 if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                     raise SourceUnavailable(self.name, "unreadable bulk search answer: no 'data' list")
