@@ -327,7 +327,8 @@ def render_csl(entries: list[Entry]) -> str:
 
 
 def _schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return schema
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -353,7 +354,8 @@ def _plain(value: Any) -> Any:
 
 def entry_json(entry: Entry) -> dict[str, Any]:
     """One entry as stored in enriched.json (the same dict as ``Entry.to_json``)."""
-    return _plain(entry)
+    out: dict[str, Any] = _plain(entry)
+    return out
 
 
 def enriched_document(entries: list[Entry]) -> dict[str, Any]:

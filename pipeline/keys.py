@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 
 from pipeline.models import KIND_SOFTWARE, Entry, Person
 
@@ -153,7 +154,7 @@ def is_provisional(key: str, entry: Entry) -> bool:
     return False
 
 
-def settle_keys(entries: list[Entry], taken: set[str], fixed: set[str] = frozenset()) -> dict[str, str]:
+def settle_keys(entries: list[Entry], taken: AbstractSet[str], fixed: AbstractSet[str] = frozenset()) -> dict[str, str]:
     """Give every entry whose key is provisional, and whose year and first
     author are now known (from any source), its settled key; return
     ``{old key: new key}``.  ``entry.key`` is changed in place.

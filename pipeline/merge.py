@@ -33,6 +33,7 @@ import copy
 import dataclasses
 import functools
 import re
+from typing import Any
 
 from . import matching
 from .matching import classify_venue_hint
@@ -134,9 +135,10 @@ def _one_per_discrepancy(warnings: list[str]) -> list[str]:
     for w in warnings:
         m = _ID_WARNING.match(w)
         if m:
-            if m.groups() in seen:
+            which = (m.group(1), m.group(2))
+            if which in seen:
                 continue
-            seen.add(m.groups())
+            seen.add(which)
         out.append(w)
     return sorted(set(out))
 
@@ -188,7 +190,7 @@ def _abbreviates(abbr: str, words: list[str]) -> bool:
     return can(0, 0)
 
 
-def _pick(records: list[SourceRecord], name: str):
+def _pick(records: list[SourceRecord], name: str) -> tuple[Any, str | None, SourceRecord | None]:
     by_source = {r.source: r for r in records}
     for src in PRECEDENCE[name]:
         rec = by_source.get(src)
@@ -204,7 +206,9 @@ def _citations(records: list[SourceRecord], previous: Citations | None, today: s
     by_source = {r.source: r for r in records}
     s2, oa = by_source.get("s2"), by_source.get("openalex")
     prev = copy.deepcopy(previous) if previous else Citations()
-    count = influential = source = None
+    count: int | None = None
+    influential: int | None = None
+    source = ""
     if s2 is not None and s2.citation_count is not None:
         count, influential, source = s2.citation_count, s2.influential_count, "s2"
     elif oa is not None and oa.citation_count is not None:
@@ -212,7 +216,7 @@ def _citations(records: list[SourceRecord], previous: Citations | None, today: s
     second_count = second_source = None
     if source == "s2" and oa is not None and oa.citation_count is not None:
         second_count, second_source = oa.citation_count, "openalex"
-    if count is None:  # nothing new: keep everything we knew
+    if count is None or not source:  # nothing new: keep everything we knew
         return prev, prev.source
     out = Citations(
         count=count,
@@ -265,7 +269,7 @@ def merge_entry(
             }.get(name)
             if fallback not in (None, [], ""):
                 value, src = fallback, "list"
-        if value is not None:
+        if value is not None and src is not None:
             setattr(entry, name, value)
             prov[name] = src
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import functools
 import types
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -327,16 +326,14 @@ def from_json(cls: type[D], data: dict[str, Any]) -> D:
     led by the field types: nested dataclasses, ``list[...]``,
     ``dict[str, ...]`` and ``X | None``.  Absent keys take the field's
     default; keys that are not fields (older or newer files) are ignored."""
-    hints = _field_types(cls)
+    hints = _FIELD_TYPES.get(cls)
+    if hints is None:  # once per class: get_type_hints costs about a millisecond a call
+        resolved = get_type_hints(cls)
+        hints = _FIELD_TYPES[cls] = {f.name: resolved[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return cls(**{k: _value(hints[k], v) for k, v in data.items() if k in hints})
 
 
-@functools.cache
-def _field_types(cls: type) -> dict[str, Any]:
-    """Field name -> resolved type, once per class (``get_type_hints`` costs
-    about a millisecond a call: seconds for a 10,000-entry enriched.json)."""
-    hints = get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
 
 
 def _value(tp: Any, value: Any) -> Any:

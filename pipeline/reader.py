@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from .errors import InputError
@@ -116,7 +117,7 @@ def _layout(entries: Iterable[Entry]) -> list[tuple[tuple[str, ...], list[Entry]
         for path, line in _placements(entry):
             rows.setdefault(path, []).append((line, entry.key, entry))
 
-    def first_line(item: tuple[tuple[str, ...], list]) -> tuple:
+    def first_line(item: tuple[tuple[str, ...], list[tuple[int, str, Entry]]]) -> tuple[bool, int, tuple[str, ...]]:
         path, items = item
         return (path == UNSECTIONED, min(r[0] for r in items), path)
 
@@ -198,7 +199,7 @@ def render_readme(entries: Sequence[Entry], title: str = DEFAULT_TITLE) -> str:
 # ---------------------------------------------------------------- index.html
 
 
-def page_data(entries: Sequence[Entry], bibtex: Callable[[Entry], str] | None = None) -> dict:
+def page_data(entries: Sequence[Entry], bibtex: Callable[[Entry], str] | None = None) -> dict[str, Any]:
     """The JSON the page's script renders: ``sections`` (paths in list order)
     and ``entries`` (display-ready strings, only http(s) URLs)."""
     bibtex = bibtex or bibtex_entry
@@ -303,6 +304,7 @@ def make_server(exports_dir: str | Path, port: int = 0, host: str = "127.0.0.1")
 
 def server_url(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     return f"http://{host}:{port}/"
 
 
