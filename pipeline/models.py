@@ -336,19 +336,38 @@ def from_json(cls: type[D], data: dict[str, Any]) -> D:
 _FIELD_TYPES: dict[type, dict[str, Any]] = {}
 
 
+def _plan(tp: Any) -> tuple[str, Any]:
+    """How to read a value of type ``tp``, worked out once per type:
+    ("dataclass", cls) | ("list", item type) | ("dict", value type) | ("as is", None)."""
+    plan = _PLANS.get(tp)
+    if plan is None:
+        t, origin = tp, get_origin(tp)
+        if origin in (Union, types.UnionType):
+            t = next(a for a in get_args(t) if a is not type(None))
+            origin = get_origin(t)
+        if dataclasses.is_dataclass(t) and isinstance(t, type):
+            plan = ("dataclass", t)
+        elif origin is list:
+            plan = ("list", get_args(t)[0])
+        elif origin is dict:
+            plan = ("dict", get_args(t)[1])
+        else:
+            plan = ("as is", None)
+        _PLANS[tp] = plan
+    return plan
+
+
+_PLANS: dict[Any, tuple[str, Any]] = {}
+
+
 def _value(tp: Any, value: Any) -> Any:
     if value is None:
         return None
-    origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
-        tp = next(a for a in get_args(tp) if a is not type(None))
-        origin = get_origin(tp)
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return from_json(tp, value)
-    if origin is list:
-        (item,) = get_args(tp)
-        return [_value(item, v) for v in value]
-    if origin is dict:
-        _, item = get_args(tp)
-        return {k: _value(item, v) for k, v in value.items()}
-    return value
+    kind, arg = _plan(tp)
+    if kind == "as is":
+        return value
+    if kind == "dataclass":
+        return from_json(arg, value)
+    if kind == "list":
+        return [_value(arg, v) for v in value]
+    return {k: _value(arg, v) for k, v in value.items()}
