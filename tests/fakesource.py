@@ -4,6 +4,7 @@ be told to be down or slow.  No network, no HTTP layer."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from rapidfuzz import fuzz
@@ -16,14 +17,18 @@ from pipeline.sources.base import Source
 
 class FakeSource(Source):
     def __init__(self, name: str, records: list[SourceRecord], *, takes: tuple[str, ...] = (),
-                 bulk: bool = False, down: bool = False, delay: float = 0.0):
+                 bulk: bool = False, down: bool = False, delay: float = 0.0,
+                 barrier: threading.Barrier | None = None):
         self.name = name  # type: ignore[misc]
         self.takes = takes  # type: ignore[misc]
         self.records, self.bulk, self.down, self.delay = records, bulk, down, delay
+        self.barrier = barrier  # every source sharing it must be in a call at once, or it breaks
         self.calls: list[tuple[str, object]] = []
 
     def _call(self, what: str, arg: object) -> None:
         self.calls.append((what, arg))
+        if self.barrier is not None:
+            self.barrier.wait()
         time.sleep(self.delay)
         if self.down:
             raise SourceUnavailable(self.name, "HTTP 503 (fake)")

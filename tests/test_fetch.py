@@ -3,6 +3,8 @@ Every record here is synthetic."""
 
 from __future__ import annotations
 
+import threading
+
 from pipeline.fetch import fetch
 from pipeline.models import SourceHealth
 from tests.fakesource import FakeSource
@@ -55,3 +57,20 @@ def test_a_failing_source_leaves_the_others_working():
     fetch([w], {"crossref": down, "openalex": up}, health)
     assert health.failures == {"crossref": "HTTP 503 (fake)"}
     assert [r.source for r in w.records] == ["openalex"]
+
+
+def test_sources_are_asked_at_the_same_time():
+    """Each source waits at a barrier inside its look-up: it opens only when all
+    three are in flight together (a sequential fetch would break it after 5 s)."""
+    w = work("Secure Placement of Vision Models", doi="10.1234/s", arxiv="2003.00003")
+    gate = threading.Barrier(3, timeout=5)
+    sources = {
+        "arxiv": FakeSource("arxiv", [rec("arxiv", w.entry.title, arxiv="2003.00003")], takes=("arxiv",), barrier=gate),
+        "crossref": FakeSource("crossref", [rec("crossref", w.entry.title, doi="10.1234/s")], takes=("doi",),
+                               barrier=gate),
+        "openalex": FakeSource("openalex", [rec("openalex", w.entry.title, doi="10.1234/s")], takes=("doi",),
+                               barrier=gate),
+    }
+    health = SourceHealth()
+    fetch([w], sources, health)
+    assert health.failures == {} and [r.source for r in w.records] == ["arxiv", "crossref", "openalex"]

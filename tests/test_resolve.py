@@ -4,6 +4,7 @@ Every record here is synthetic."""
 from __future__ import annotations
 
 import hashlib
+import threading
 
 from pipeline.models import Ids, ListEntry, Person, SourceHealth, SourceRecord, Work
 from pipeline.resolve import explain, resolve
@@ -142,3 +143,20 @@ def test_unresolved_reason_names_only_a_candidate_that_came_close():
     explain(w, health, offline=False)
     assert w.reason.startswith("no candidate came close (best title score ")
     assert "Bird Migration" not in w.reason and w.candidates  # still listed for a human
+
+
+def test_title_search_sources_work_side_by_side():
+    """S2's second title and DBLP's first (S2 missed it) must be in flight together."""
+    a, b = work("Pruning 1f0e3dad99908345 Transformers", 2020), work("Pruning 2d7c8b1a00c4f3e1 Models", 2020)
+    gate = threading.Barrier(2, timeout=5)
+
+    class Gated(FakeSource):
+        def search(self, title, *, limit=5):
+            if (self.name, title) in {("s2", b.entry.title), ("dblp", a.entry.title)}:
+                gate.wait()
+            return super().search(title, limit=limit)
+
+    s2src = Gated("s2", [], takes=("doi",))
+    dblp = Gated("dblp", [rec("dblp", a.entry.title, 2020, dblp="k/a")])
+    resolve([a, b], {"s2": s2src, "dblp": dblp}, SourceHealth())
+    assert a.ids.dblp == "k/a" and not gate.broken
