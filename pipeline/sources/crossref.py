@@ -14,6 +14,11 @@ https://www.crossref.org/documentation/retrieve-metadata/rest-api/.
   Crossref does not know.  arXiv DOIs
   (``10.48550/...``) are registered with DataCite, not Crossref: not asked.
 * ``search``: ``GET /works?query.bibliographic=<title>&rows=5&select=...``.
+* Limits relied on: ``rows`` at most 1,000 per answer (rest_api.md, "Rows");
+  the number of ``doi:`` filters in one request is not documented, 50 keeps
+  the URL near 2 KB; request rates are those of
+  https://www.crossref.org/documentation/retrieve-metadata/rest-api/ ,
+  paced by the HTTP layer (``pipeline.http.PACING``).
 * ``mailto`` (settings.mailto) is sent as a query parameter on every request
   (Crossref's "polite pool"); the HTTP layer keeps it out of cache and logs.
 

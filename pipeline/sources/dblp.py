@@ -5,11 +5,14 @@
   with no match ``hit`` is absent.  Characters with a meaning in DBLP's query
   syntax (``:`` field prefix, ``|`` OR, ``$`` exact word, leading ``-`` NOT,
   ``^``, ``"``) are replaced by spaces so a title is searched as plain words.
+  Limits: ``h`` (hits per answer) at most 1,000 (same FAQ page); no
+  published rate limit, "be gentle": one request a second, paced by the
+  HTTP layer (https://dblp.org/faq/Am+I+allowed+to+crawl+the+dblp+website.html).
 * no ``lookup``: DBLP has no batch look-up by identifier (only one record
   per ``/rec/<key>`` request, in XML/BibTeX), so the adapter takes no
   identifiers (``takes = ()``) and DBLP is used through ``search`` only.
 
-DBLP's JSON quirks handled by ``map_record``: ``authors.author`` is a dict[str, Any]
+DBLP's JSON quirks handled by ``map_record``: ``authors.author`` is a dict
 for one author and a list for several; author names may carry a
 disambiguation number ("Tianqi Chen 0001"); ``venue`` and ``ee`` may be a
 string or a list; titles end with ".".
