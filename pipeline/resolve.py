@@ -50,6 +50,7 @@ from .identifiers import ARXIV_DOI_PREFIX
 from .lookup import ask, is_rejected, keep_verified, look_up_and_verify
 from .models import Candidate, Ids, SourceHealth, SourceRecord, Work
 from .sources.base import Source
+from .sources.s2 import S2Source
 
 __all__ = [
     "SEARCH_ORDER",
@@ -94,8 +95,9 @@ def adopt_ids(work: Work, record: SourceRecord) -> None:
 
 
 def lookupable(ids: Ids) -> bool:
-    """Can the work be looked up by identifier (rather than by title)?"""
-    return bool(ids.doi or ids.arxiv or ids.s2 or ids.corpus_id)
+    """Can the work be looked up by identifier rather than by title: does it
+    carry one the linking source (Semantic Scholar) takes?"""
+    return any(getattr(ids, f) is not None for f in S2Source.takes)
 
 
 def link_by_ids(works: list[Work], sources: Sources, health: SourceHealth) -> None:
@@ -104,7 +106,7 @@ def link_by_ids(works: list[Work], sources: Sources, health: SourceHealth) -> No
     Their records are kept, so :mod:`pipeline.fetch` does not ask again."""
     s2 = sources.get("s2")
     if s2 is not None:
-        look_up_and_verify([w for w in works if lookupable(w.ids)], s2, health, adopt_ids)
+        look_up_and_verify(works, s2, health, adopt_ids)  # the works S2 takes (id_field)
     unconfirmed = [w for w in works if not w.records]
     checkers = [src for name in ("crossref", "arxiv") if (src := sources.get(name)) is not None]
     for answer in _side_by_side(checkers, lambda src: ask(src, unconfirmed, health)):
