@@ -47,8 +47,9 @@ def test_cold_run_finds_the_true_identifiers_and_never_a_decoy(project, server, 
 def test_requests_are_batched(project, server):
     assert main(["run"]) == 0
     counts = server.counts()
-    # 19 papers have no DOI/arXiv id in their URL: one title search each; every id look-up is batched
-    assert counts["arxiv"] == 1 and counts["openalex"] == 1
+    # 19 papers have no DOI/arXiv id in their URL: their titles go out in batches (S2 search/bulk,
+    # then OpenAlex's title filter for what is left); every id look-up is batched
+    assert counts["arxiv"] == 1 and counts["openalex"] <= 2
     assert counts["crossref"] <= 2
     assert counts["s2"] <= 21
     assert sum(counts.values()) <= 26, counts

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.replay import loopback_settings
-
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
 from pipeline.sources.openalex import OpenAlexSource, abstract_from_inverted_index
+from tests.replay import loopback_settings
 
 DATA = Path(__file__).parent / "data" / "synthetic" / "openalex"
 MAILTO = "lists@example.org"
@@ -181,3 +180,22 @@ def test_search_through_the_title_filter_on_a_real_answer(source, httpserver):
     assert (rec.ids.doi, rec.ids.arxiv, rec.ids.openalex) == ("10.48550/arxiv.2312.07559", "2312.07559", "W4389761608")
     req = httpserver.log[0][0]
     assert req.args["filter"] == "title.search:PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"
+
+
+def test_batched_title_search_ors_quoted_phrases_within_the_url_limit(source, httpserver):
+    httpserver.expect_request("/works").respond_with_json(fixture("works_search.json"))
+    titles = [f"Edge, Inference AND Caching | part {n}" for n in range(90)]
+    found = source.search_titles(titles)
+    assert [r.ids.openalex for r in found] == ["W2981710016", "W3000000002"]  # each work once
+    queries = [req.args["filter"].removeprefix("title.search:") for req, _ in httpserver.log]
+    assert len(queries) == 3  # 90 titles, at most 40 a query
+    phrases = [p for q in queries for p in q.split(" OR ")]
+    assert phrases == [f'"Edge Inference and Caching part {n}"' for n in range(90)]
+    assert all(len(req.url) <= 4000 for req, _ in httpserver.log)
+    assert all(req.args["per-page"] == "200" for req, _ in httpserver.log)
+
+
+def test_single_title_search_never_switches_on_boolean_mode(source, httpserver):
+    httpserver.expect_request("/works").respond_with_json(fixture("works_search.json"))
+    source.search('Memory AND Compute: "NOT" a Tradeoff, OR Is It')
+    assert httpserver.log[0][0].args["filter"] == "title.search:Memory and Compute: not a Tradeoff or Is It"

@@ -12,12 +12,21 @@
   Request count: ``ceil(n / 100)`` for n distinct DOIs.  A DOI containing ``|``
   or ``,`` would break the filter syntax; such entries get ``None`` unasked.
 * ``search``: ``GET /works?filter=title.search:<title>&per-page=5`` -- a
-  filter, not ``search=``: a search costs ten times a filter under OpenAlex's
-  pricing (https://docs.openalex.org/how-to-use-the-api/rate-limits-and-authentication),
-  and ``title.search`` looks at titles only
+  filter, not the ``search`` parameter: "Search requests cost $1 per 1,000
+  calls (vs. $0.10 per 1,000 for list+filter requests)"
+  (https://developers.openalex.org/guides/searching), and ``title.search``
+  looks at titles only
   (https://docs.openalex.org/api-entities/works/search-works#search-a-specific-field).
   Commas separate filters and ``|`` ORs values, so both become spaces in the
-  title.
+  title; the words AND, OR and NOT in capitals would switch on boolean
+  search, so they are lower-cased
+  (https://docs.openalex.org/how-to-use-the-api/get-lists-of-entities/search-entities#boolean-searches).
+* ``search_titles``: the batched fallback, ``filter=title.search:"A" OR "B"
+  OR ...&per-page=200``: quoted phrases joined by OR (boolean search), as
+  many titles as fit a URL of :data:`MAX_URL` characters (the whole request
+  URL is limited to about 4 KB, https://developers.openalex.org/guides/searching)
+  and at most :data:`TITLES_PER_QUERY`, so one page of 200 holds the hits;
+  no further pages are read.
 * ``mailto`` (settings.mailto) goes in the query ("polite pool"); the HTTP
   layer keeps it out of cache and logs.
 
@@ -27,7 +36,9 @@ the second opinion next to Semantic Scholar's count).
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote_plus
 
 from ..errors import SourceUnavailable
 from ..http import json_field
@@ -52,6 +63,33 @@ def abstract_from_inverted_index(index: dict[str, list[int]] | None) -> str | No
     positions = {pos: word for word, places in index.items() for pos in places}
     text = " ".join(positions[p] for p in sorted(positions))
     return " ".join(text.split()) or None
+
+
+MAX_URL = 4000  # characters of a request URL (documented: "about 4 KB")
+TITLES_PER_QUERY = 40  # phrases ORed in one batched query (200 results a page, ~5 a title)
+_BOOLEAN_WORD = re.compile(r"\b(AND|OR|NOT)\b")
+
+
+def plain_words(title: str) -> str:
+    """A title as plain words for a ``title.search`` filter (module docstring)."""
+    text = title.replace(",", " ").replace("|", " ").replace('"', " ")
+    return " ".join(_BOOLEAN_WORD.sub(lambda m: m.group(1).lower(), text).split())
+
+
+def phrase_queries(titles: list[str], limit: int) -> list[str]:
+    """``"A" OR "B" ...`` queries covering every distinct title, each at most
+    ``limit`` characters URL-encoded and :data:`TITLES_PER_QUERY` phrases."""
+    queries: list[str] = []
+    current: list[str] = []
+    for phrase in dict.fromkeys(f'"{w}"' for t in titles if (w := plain_words(t))):
+        candidate = " OR ".join([*current, phrase])
+        if current and (len(quote_plus(candidate)) > limit or len(current) >= TITLES_PER_QUERY):
+            queries.append(" OR ".join(current))
+            current = []
+        current.append(phrase)
+    if current:
+        queries.append(" OR ".join(current))
+    return queries
 
 
 def _short_id(url: str | None) -> str | None:
@@ -104,11 +142,23 @@ class OpenAlexSource(Source):
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:
         """Title search (``title.search`` filter), OpenAlex's relevance order."""
-        query = " ".join(title.replace(",", " ").replace("|", " ").split())
+        query = plain_words(title)
         if not query:
             return []
         params = {"filter": f"title.search:{query}", "per-page": limit}
         return [self.map_record(w) for w in self._get(params)[:limit]]
+
+    def search_titles(self, titles: list[str]) -> list[SourceRecord]:
+        """Every work any of ``titles`` finds as a phrase (see the module
+        docstring), each once, unassigned."""
+        found: dict[str, SourceRecord] = {}
+        base = len(f"{self.base_url}/works?filter=title.search%3A&per-page={self.per_page}&mailto=") + 80
+        for query in phrase_queries(titles, MAX_URL - base):
+            params = {"filter": f"title.search:{query}", "per-page": self.per_page}
+            for work in self._get(params):
+                rec = self.map_record(work)
+                found.setdefault(rec.ids.openalex or f"#{len(found)}", rec)
+        return list(found.values())
 
     @staticmethod
     def map_record(obj: dict[str, Any]) -> SourceRecord:

@@ -13,6 +13,7 @@ from tests.replicas.world import (
     SEARCH_CUTOFF,
     Work,
     list_url,
+    normalize_title,
     orcid_from,
     sha1_hex,
 )
@@ -136,7 +137,13 @@ class OpenAlexApp(SourceApp):
                             works.append(w)
                 else:
                     return self._error(f"{key} is not a valid field")
-        if search:
+        # boolean search (https://docs.openalex.org/how-to-use-the-api/get-lists-of-entities/search-entities):
+        # "phrase" OR "phrase" -> the works whose title holds any phrase; else ranked words
+        if search and (" OR " in search or search.startswith('"')):
+            phrases = [normalize_title(p) for p in search.split(" OR ")]
+            works += [w for w in self.world.works if w.knows("openalex") and w not in works
+                      and any(p and f" {p} " in f" {normalize_title(w.title)} " for p in phrases)]
+        elif search:
             works += [w for w, _ in self.world.fuzzy(search, "openalex", limit=200, cutoff=SEARCH_CUTOFF)
                       if w not in works]
         chunk = works[(page - 1) * per_page : page * per_page]
