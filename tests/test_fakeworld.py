@@ -429,3 +429,39 @@ def test_adapters_search_titles_in_the_fake_world(http):
     hits = DblpSource(h, settings).search("Dynamic Multimodal Fusion")
     assert [r.title for r in hits][:2] == ["Dynamic Multimodal Fusion", "Dynamic Multimodal Fusion Networks"]
     assert {s for s, n in h.counts.items() if n} == {"s2", "dblp"}
+
+
+# -- S2 search/bulk: the query syntax and token paging the batched title search relies on --
+
+
+def _bulk(srv: FakeScholarServer, query: str, token: str | None = None) -> dict:
+    params = {"query": query, "fields": "title"} | ({"token": token} if token else {})
+    r = requests.get(srv.urls["s2"] + "/graph/v1/paper/search/bulk", params=params, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_s2_bulk_replica_reads_phrases_or_and_not():
+    world = generate_world(300, seed=3)
+    a, b = world.works[0].title, world.works[1].title
+    with FakeScholarServer(world) as srv:
+        got = {p["title"] for p in _bulk(srv, f'"{a}" | "{b}"')["data"]}
+        assert got == {a, b}  # a phrase matches its own title (and abstract), nothing else here
+        words = a.split()
+        scrambled = " ".join(reversed(words))
+        assert a not in {p["title"] for p in _bulk(srv, f'"{scrambled}"')["data"]}  # a phrase keeps word order
+        every = _bulk(srv, '"at scale"')["total"]
+        without = _bulk(srv, f'"at scale" -"{a}"')["total"]
+        assert every == 300 and without == 299
+
+
+def test_s2_bulk_replica_pages_with_a_token():
+    world = generate_world(2500, seed=4)
+    with FakeScholarServer(world) as srv:
+        first = _bulk(srv, '"at scale"')
+        second = _bulk(srv, '"at scale"', first["token"])
+        third = _bulk(srv, '"at scale"', second["token"])
+        assert [len(p["data"]) for p in (first, second, third)] == [1000, 1000, 500]
+        assert third["token"] is None and first["total"] == 2500
+        ids = [p["paperId"] for page in (first, second, third) for p in page["data"]]
+        assert ids == sorted(ids) and len(set(ids)) == 2500  # ordered by paperId, no repeats
