@@ -224,6 +224,9 @@ def test_latex_document_with_biblatex_style(out, style):
     assert latex_warnings(log) == []
     bbl = (out / f"biblatex-{style}" / "doc.bbl").read_text(encoding="utf-8")
     assert bbl.count("\\entry{") == len(syn.all_entries())
+    # the arXiv id once, as the eprint biblatex prints ("arXiv: 1706.03762"), not in howpublished too
+    assert "\\field{eprinttype}{arXiv}" in bbl and "\\field{howpublished}{arXiv preprint}" in bbl
+    assert "arXiv preprint arXiv" not in bbl
 
 
 def pandoc_csl(out: Path, style: str, bibliography: str) -> str:
