@@ -292,7 +292,7 @@ def test_bulk_search_reads_real_pages_and_follows_the_token(httpserver, tmp_path
 
     httpserver.expect_request(BULK).respond_with_handler(answer)
     src = make_source(httpserver, tmp_path)
-    recs = src.search_titles(["Kubernetes"])
+    recs = src.search_titles(["Kubernetes in production"])
     pages = [first.json()["data"], following.json()["data"]]
     want = {p["paperId"] for page in pages for p in page}
     assert {r.ids.s2 for r in recs} == want and len(recs) == len(want)
@@ -300,14 +300,15 @@ def test_bulk_search_reads_real_pages_and_follows_the_token(httpserver, tmp_path
         "Kubernetes Cluster for Automating Software Production Environment")
     reqs = [req for req, _ in httpserver.log]
     assert [r.args.get("token") for r in reqs] == [None, token, following.json()["token"]]
-    assert all(r.args["query"] == '"Kubernetes"' for r in reqs)
+    assert all(r.args["query"] == '"Kubernetes in production"' for r in reqs)
     assert reqs[0].args["fields"].split(",") == FIELDS
 
 
 def test_bulk_queries_quote_titles_join_with_or_and_stay_under_the_limit():
-    titles = ['Edge "AI" | Cloud: (fast) co-inference*', "Edge \"AI\" | Cloud: (fast) co-inference*", "TVM"]
-    assert bulk_queries(titles) == ['"Edge AI Cloud: fast co inference" | "TVM"']
-    assert bulk_phrase(' "|" ') is None
+    titles = ['Edge "AI" | Cloud: (fast) co-inference*', "Edge \"AI\" | Cloud: (fast) co-inference*",
+              "Tensor Virtual Machine", "TVM"]
+    assert bulk_queries(titles) == ['"Edge AI Cloud: fast co inference" | "Tensor Virtual Machine"']
+    assert bulk_phrase(' "|" ') is None and bulk_phrase("TVM: compiler") is None  # too short for bulk
     many = [f"A study of edge inference number {n}" for n in range(300)]
     queries = bulk_queries(many, limit=500)
     assert all(len(quote_plus(q)) <= 500 for q in queries)
@@ -317,20 +318,20 @@ def test_bulk_queries_quote_titles_join_with_or_and_stay_under_the_limit():
 def test_bulk_search_without_the_endpoint_is_empty(httpserver, tmp_path):
     httpserver.expect_request(BULK).respond_with_json({"error": "Not found"}, status=404)  # synthetic
     src = make_source(httpserver, tmp_path)
-    assert src.search_titles(["Anything"]) == []
+    assert src.search_titles(["Anything at all"]) == []
 
 
 def test_bulk_search_bad_answer_is_unavailable(httpserver, tmp_path):
     httpserver.expect_request(BULK).respond_with_json({"total": 1})  # synthetic: no data list
     src = make_source(httpserver, tmp_path)
     with pytest.raises(SourceUnavailable, match="no 'data' list"):
-        src.search_titles(["Anything"])
+        src.search_titles(["Anything at all"])
 
 
 def test_bulk_search_refused_chunk_is_skipped_not_fatal(httpserver, tmp_path):
     """S2 answers 400 for an answer over 10 MB; that chunk goes to match, the next chunk is still asked."""
     def answer(request):
-        if '"Huge"' in request.args["query"]:
+        if '"Huge title' in request.args["query"]:
             return Response(json.dumps({"error": "Response would exceed maximum size"}), status=400,
                             content_type="application/json")  # synthetic, text from the API docs
         return Response(json.dumps({"total": 1, "token": None, "data": [{"paperId": "d" * 40, "title": "Small"}]}),
@@ -338,6 +339,19 @@ def test_bulk_search_refused_chunk_is_skipped_not_fatal(httpserver, tmp_path):
 
     httpserver.expect_request(BULK).respond_with_handler(answer)
     src = make_source(httpserver, tmp_path)
-    titles = ["Huge " + "x" * 3990, "Small"]  # two chunks
-    assert [r.title for r in src.search_titles(titles)] == ["Small"]
+    titles = ["Huge title " + "x" * 3980, "Small title here"]  # two chunks
+    assert [r.title for r in src.search_titles(titles)] == ["Small"]  # the synthetic record's title
     assert len(httpserver.log) == 2
+
+
+def test_forbidden_means_a_bad_key(httpserver, tmp_path):
+    httpserver.expect_request(BATCH, method="POST").respond_with_json({"message": "Forbidden"}, status=403)  # synthetic
+    src = make_source(httpserver, tmp_path, api_key="wrong")
+    with pytest.raises(SourceUnavailable, match="Is S2_API_KEY valid"):
+        src.lookup([Ids(doi="10.1234/a")])
+
+
+def test_search_match_with_an_empty_data_list_is_empty(httpserver, tmp_path):
+    httpserver.expect_request(MATCH).respond_with_json({"data": []})  # synthetic
+    src = make_source(httpserver, tmp_path)
+    assert src.search("Nothing like it") == []

@@ -67,6 +67,7 @@ BATCH_SIZE = 500  # ids per POST /paper/batch (documented limit)
 BULK_PAGE = 1000  # records per /paper/search/bulk page (documented)
 MAX_BULK_QUERY = 4000  # characters of the URL-encoded bulk query (our limit, see above)
 MAX_BULK_PAGES = 3  # pages followed per bulk chunk before the rest is left to match
+BULK_MIN_WORDS = 3  # shorter titles are not sent to the bulk search (see bulk_phrase)
 
 # characters with a meaning in the bulk query syntax; inside a phrase they
 # would end it or change it, and S2's tokenizer splits words on them anyway
@@ -134,9 +135,12 @@ def _venue_type(pv: dict[str, Any], venue: str | None, types: list[str], ext: di
 
 
 def bulk_phrase(title: str) -> str | None:
-    """A title as one quoted phrase of the bulk query syntax (None: no words)."""
+    """A title as one quoted phrase of the bulk query syntax; None for a
+    title of fewer than :data:`BULK_MIN_WORDS` words (a short title such as
+    "TVM" matches thousands of abstracts and would push the other titles of
+    its query past the pages read: it goes to ``search`` instead)."""
     words = _BULK_SPECIALS.sub(" ", title).split()
-    return '"' + " ".join(words) + '"' if words else None
+    return '"' + " ".join(words) + '"' if len(words) >= BULK_MIN_WORDS else None
 
 
 def bulk_queries(titles: list[str], limit: int = MAX_BULK_QUERY) -> list[str]:
