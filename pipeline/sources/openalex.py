@@ -81,7 +81,9 @@ def phrase_queries(titles: list[str], limit: int) -> list[str]:
     ``limit`` characters URL-encoded and :data:`TITLES_PER_QUERY` phrases."""
     queries: list[str] = []
     current: list[str] = []
-    for phrase in dict.fromkeys(f'"{w}"' for t in titles if (w := plain_words(t))):
+    # a title of one or two words ("TVM") matches hundreds of titles and would
+    # crowd the others out of the one page read: it is left to ``search``
+    for phrase in dict.fromkeys(f'"{w}"' for t in titles if len((w := plain_words(t)).split()) >= 3):
         candidate = " OR ".join([*current, phrase])
         if current and (len(quote_plus(candidate)) > limit or len(current) >= TITLES_PER_QUERY):
             queries.append(" OR ".join(current))
