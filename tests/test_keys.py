@@ -51,7 +51,8 @@ def test_ascii_fold_table_and_nfkd():
     assert ascii_fold("Łukasz Dudziak μNAS Ümit naïve ﬁne") == "lukasz dudziak munas umit naive fine"
 
 
-@given(st.lists(st.builds(Person, st.text(max_size=12), st.none() | st.text(max_size=6), st.none() | st.text(max_size=8)),
+@given(st.lists(st.builds(Person, st.text(max_size=12), st.none() | st.text(max_size=6),
+                          st.none() | st.text(max_size=8)),
                 max_size=3),
        st.none() | st.integers(1900, 2100), st.text(max_size=40))
 def test_keys_always_safe_ascii(authors, year, title):

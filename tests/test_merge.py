@@ -166,7 +166,8 @@ def test_venue_helpers():
     assert classify_venue_hint("IEEE TPDS") == "journal"
     assert classify_venue_hint("arXiv") == "preprint"
     assert classify_venue_hint("SOSP") == "conference"
-    assert venue_agrees("ASPLOS", "Proceedings of the 27th ACM International Conference on Architectural Support for Programming Languages and Operating Systems")
+    assert venue_agrees("ASPLOS", "Proceedings of the 27th ACM International Conference on Architectural Support "
+                                  "for Programming Languages and Operating Systems")
     assert venue_agrees("OSDI", "USENIX Symposium on Operating Systems Design and Implementation")
     assert not venue_agrees("SOSP", "IEEE Transactions on Parallel and Distributed Systems")
     assert set(PRECEDENCE["abstract"][:3]) == {"s2", "arxiv", "openalex"}
