@@ -160,3 +160,16 @@ def test_title_search_sources_work_side_by_side():
     dblp = Gated("dblp", [rec("dblp", a.entry.title, 2020, dblp="k/a")])
     resolve([a, b], {"s2": s2src, "dblp": dblp}, SourceHealth())
     assert a.ids.dblp == "k/a" and not gate.broken
+
+
+def test_every_batched_source_goes_through_the_same_rule():
+    """OpenAlex's batched title filter after S2's bulk search: its near misses are refused too."""
+    w = work("Elastic Offloading for Microcontrollers", 2021, "Ana Garcia")
+    s2src = s2([])
+    openalex = FakeSource("openalex", [
+        rec("openalex", "Elastic Offloading for Microcontrollers: A Survey", 2021, "Ana Garcia", openalex="W2000000001"),
+        rec("openalex", "Elastic Offloading for Microcontrollers", 2012, "Omar Haddad", openalex="W2000000002"),
+    ], takes=("doi",), bulk=True)
+    resolve([w], {"s2": s2src, "openalex": openalex}, SourceHealth())
+    assert w.records == []
+    assert [c[0] for c in openalex.calls] == ["search_titles", "search"]
