@@ -12,6 +12,7 @@ run                input                                                    paci
 ``seed-warm``      the same again, with the cache and enriched.json of      real
                    ``seed-key`` (goal: 0 requests)
 ``gen-1000``       a generated 1,000-entry list (``generate_world``)        none
+``paced-gen-1000`` the same list                                            real
 ``gen-10000``      a generated 10,000-entry list                            none
 =================  =======================================================  =========
 
@@ -53,7 +54,7 @@ from bench.measure import run_child  # noqa: E402
 from pipeline.http import PACING  # noqa: E402
 from tests.fakeworld import SEED_WORLD, SOURCES, FakeScholarServer, World, generate_world, to_markdown  # noqa: E402
 
-RUNS = ("seed-nokey", "seed-key", "seed-warm", "gen-1000", "gen-10000")
+RUNS = ("seed-nokey", "seed-key", "seed-warm", "gen-1000", "paced-gen-1000", "gen-10000")
 FAKE_KEY = "benchmark-key-not-a-secret"
 
 
@@ -104,7 +105,7 @@ def run_pipeline(name: str, server: FakeScholarServer, input_md: Path, work: Pat
     m = run_child(cmd, cwd=ROOT, env=env, log=work / name, timeout=timeout)
     counts = server.counts()
     floor, host = paced_floor(counts, s2_key)
-    x = round(m.wall_s / floor, 2) if pace_scale == 1 and floor > 0 else None
+    x = round(m.wall_s / floor, 2) if pace_scale == 1 and floor > 0 else None  # start-up included
     return RunStats(name=name, input=str(input_md), exit_code=m.exit_code, wall_s=m.wall_s,
                     peak_rss_mib=m.peak_rss_mib, pace_scale=pace_scale, requests=counts,
                     total_requests=sum(counts.values()), paced_floor_s=floor, slowest_host=host, x_floor=x,
@@ -128,15 +129,16 @@ def benchmark(only: tuple[str, ...], tmp: Path, timeout: float, pace_generated: 
                 if "seed-key" not in only:
                     results = [r for r in results if r.name != "seed-key"]
     for name in only:
-        if not name.startswith("gen-"):
+        if not name.startswith(("gen-", "paced-gen-")):
             continue
-        n = int(name.split("-", 1)[1])
+        n = int(name.rsplit("-", 1)[1])
         world = generate_world(n)
         md = tmp / f"{name}.md"
         md.write_text(to_markdown(world), encoding="utf-8")
+        scale = 1.0 if name.startswith("paced-") else pace_generated
         with FakeScholarServer(world) as server:
             results.append(run_pipeline(name, server, md, tmp / name, tmp / f"{name}-cache", s2_key=False,
-                                        pace_scale=pace_generated, timeout=timeout))
+                                        pace_scale=scale, timeout=timeout))
     return results
 
 
@@ -164,7 +166,7 @@ def table(results: list[RunStats]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--only", default=",".join(RUNS), help=f"comma-separated runs out of {','.join(RUNS)} "
-                                                          "(gen-N for any N)")
+                                                          "(gen-N and paced-gen-N for any N)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--keep", type=Path, help="keep inputs, outputs and logs in this directory")
     p.add_argument("--timeout", type=float, default=3600, help="seconds per run before it is killed")
@@ -172,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="PIPELINE_PACE_SCALE for the generated lists (default 0: no pauses)")
     args = p.parse_args(argv)
     only = tuple(x.strip() for x in args.only.split(",") if x.strip())
-    unknown = [r for r in only if r not in RUNS and not (r.startswith("gen-") and r[4:].isdigit())]
+    unknown = [r for r in only if r not in RUNS and not (r.startswith(("gen-", "paced-gen-"))
+                                                          and r.rsplit("-", 1)[1].isdigit())]
     if unknown:
         p.error(f"unknown run(s): {', '.join(unknown)}")
     if args.keep:
