@@ -109,7 +109,8 @@ def test_s2_batch_matches_recorded_shape(srv):
     uri, status, headers, body = cassette("semantic-scholar/test_get_papers_not_found_warning.yaml")[0]
     real = json.loads(body)
     fields = parse_qs(urlsplit(uri).query)["fields"][0]
-    ids = ["CorpusId:1", f"DOI:{TASO_DOI.upper()}", "ARXIV:2003.12172", "CorpusId:%d" % World.load(SEED_WORLD).find(MAPLE).corpus_id]
+    maple = World.load(SEED_WORLD).find(MAPLE).corpus_id
+    ids = ["CorpusId:1", f"DOI:{TASO_DOI.upper()}", "ARXIV:2003.12172", f"CorpusId:{maple}"]
     r = requests.post(srv.urls["s2"] + "/graph/v1/paper/batch", params={"fields": fields}, json={"ids": ids})
     assert r.status_code == 200 and r.headers["content-type"] == headers["content-type"]
     mine = r.json()
@@ -171,7 +172,8 @@ def test_arxiv_id_list_feed_matches_recorded_shape(srv):
     _, real_body = arxiv_recording("q_testing_s0_m10_bc5a6c384fe9.json")
     real = etree.fromstring(real_body)
     r = requests.get(srv.urls["arxiv"] + "/api/query",
-                     params={"search_query": "", "id_list": "2204.00102,0000.0000,2003.12172v1", "start": 0, "max_results": 100})
+                     params={"search_query": "", "id_list": "2204.00102,0000.0000,2003.12172v1", "start": 0,
+                             "max_results": 100})
     assert r.status_code == 200 and "atom+xml" in r.headers["content-type"]
     mine = etree.fromstring(r.content)
     assert tags(mine) == tags(real)
@@ -221,13 +223,13 @@ def test_arxiv_title_search_returns_fuzzy_matches(srv):
 
 
 def test_crossref_work_matches_recorded_shape(srv):
-    recorded = [c for name in ("test_works_with_many_ids.yaml", "test_works_field_queries.yaml", "test_works_query.yaml")
-                for c in cassette(f"crossref/{name}") if c[1] == 200]
+    names = ("test_works_with_many_ids.yaml", "test_works_field_queries.yaml", "test_works_query.yaml")
+    recorded = [c for name in names for c in cassette(f"crossref/{name}") if c[1] == 200]
     singles = [json.loads(b) for u, _, _, b in recorded if "/works/" in u]
     lists = [json.loads(b) for u, _, _, b in recorded if "/works?" in u]
     real_keys = set().union(*(s["message"].keys() for s in singles))
-    real_author_keys = set().union(*(a.keys() for s in singles + [{"message": i} for l in lists for i in l["message"]["items"]]
-                                     for a in s["message"].get("author", [])))
+    listed = [{"message": i} for one in lists for i in one["message"]["items"]]
+    real_author_keys = set().union(*(a.keys() for s in singles + listed for a in s["message"].get("author", [])))
     proceedings = next(s for s in singles if s["message"]["type"] == "proceedings-article")
 
     r = requests.get(srv.urls["crossref"] + f"/works/{TASO_DOI}")
@@ -255,7 +257,8 @@ def test_crossref_filter_and_query_are_work_lists(srv):
     _, _, _, body = cassette("crossref/test_works_query.yaml")[0]
     real = json.loads(body)
     r = requests.get(srv.urls["crossref"] + "/works",
-                     params={"filter": f"doi:{TASO_DOI},doi:10.1145/0000.0000,doi:10.1109/TPDS.2021.3079202", "rows": 3})
+                     params={"filter": f"doi:{TASO_DOI},doi:10.1145/0000.0000,doi:10.1109/TPDS.2021.3079202",
+                             "rows": 3})
     mine = r.json()
     assert set(mine) == set(real) and mine["message-type"] == "work-list"
     assert set(mine["message"]) == set(real["message"])
@@ -274,7 +277,8 @@ def test_openalex_filter_by_doi_matches_documented_shape(srv):
     doc = json.loads((SYNTHETIC / "openalex" / "works_filter_doi.json").read_text(encoding="utf-8"))
     doc_work = next(w for w in doc["results"] if w["primary_location"]["source"])
     r = requests.get(srv.urls["openalex"] + "/works",
-                     params={"filter": f"doi:{TASO_DOI}|https://doi.org/10.1109/tpds.2021.3079202|10.1/none", "per-page": 50})
+                     params={"filter": f"doi:{TASO_DOI}|https://doi.org/10.1109/tpds.2021.3079202|10.1/none",
+                             "per-page": 50})
     mine = r.json()
     assert set(mine) == set(doc) - {"_synthetic"} and set(mine["meta"]) == set(doc["meta"])
     assert mine["meta"]["count"] == 2
@@ -291,7 +295,8 @@ def test_openalex_filter_by_doi_matches_documented_shape(srv):
 
 def test_openalex_search_includes_near_misses(srv):
     r = requests.get(srv.urls["openalex"] + "/works", params={"search": "Dynamic Multimodal Fusion", "per-page": 5})
-    assert [w["title"] for w in r.json()["results"]] == ["Dynamic Multimodal Fusion", "Dynamic Multimodal Fusion Networks"]
+    titles = [w["title"] for w in r.json()["results"]]
+    assert titles == ["Dynamic Multimodal Fusion", "Dynamic Multimodal Fusion Networks"]
 
 
 # --------------------------------------------------------------------- DBLP
@@ -299,7 +304,8 @@ def test_openalex_search_includes_near_misses(srv):
 
 def test_dblp_search_matches_documented_shape(srv):
     doc = json.loads((SYNTHETIC / "dblp" / "search_shapes.json").read_text(encoding="utf-8"))["result"]
-    r = requests.get(srv.urls["dblp"] + "/search/publ/api", params={"q": "TASO Tensor Algebra", "format": "json", "h": 5})
+    r = requests.get(srv.urls["dblp"] + "/search/publ/api",
+                     params={"q": "TASO Tensor Algebra", "format": "json", "h": 5})
     res = r.json()["result"]
     assert set(res) == set(doc) and set(res["hits"]) == set(doc["hits"])
     hit = res["hits"]["hit"][0]
@@ -359,7 +365,8 @@ def test_sleep_fault_triggers_client_timeout(fresh):
 def test_down_source_answers_503_forever_others_unaffected(fresh):
     fresh.inject("dblp", [("down",)])
     for _ in range(3):
-        assert requests.get(fresh.urls["dblp"] + "/search/publ/api", params={"q": "x", "format": "json"}).status_code == 503
+        r = requests.get(fresh.urls["dblp"] + "/search/publ/api", params={"q": "x", "format": "json"})
+        assert r.status_code == 503
     assert requests.get(fresh.urls["crossref"] + f"/works/{TASO_DOI}").status_code == 200
 
 

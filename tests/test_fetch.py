@@ -53,7 +53,8 @@ def test_a_failing_source_leaves_the_others_working():
     w = work("Federated Profiling of Mobile GPUs", doi="10.1234/f")
     health = SourceHealth()
     down = FakeSource("crossref", [], takes=("doi",), down=True)
-    up = FakeSource("openalex", [rec("openalex", w.entry.title, doi="10.1234/f", openalex="W2000000009")], takes=("doi",))
+    up = FakeSource("openalex", [rec("openalex", w.entry.title, doi="10.1234/f", openalex="W2000000009")],
+                    takes=("doi",))
     fetch([w], {"crossref": down, "openalex": up}, health)
     assert health.failures == {"crossref": "HTTP 503 (fake)"}
     assert [r.source for r in w.records] == ["openalex"]

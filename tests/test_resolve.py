@@ -113,8 +113,11 @@ def test_a_source_down_is_recorded_and_explained():
     assert w.reason == "sources unavailable (s2)" and w.lost_to_failure
 
 
+TASO_TAGLINE = "TASO: The Tensor Algebra SuperOptimizer for Deep Learning"
+
+
 def test_list_doi_with_a_tagline_title_is_kept_on_author_year_and_venue():
-    w = work("TASO: The Tensor Algebra SuperOptimizer for Deep Learning", 2019, "Zhihao Jia", doi="10.1145/3341301.3359630")
+    w = work(TASO_TAGLINE, 2019, "Zhihao Jia", doi="10.1145/3341301.3359630")
     w.entry.venue = "SOSP"
     record = rec("s2", "TASO: optimizing deep learning computation with automatic generation of graph substitutions",
                  2019, "Zhihao Jia", doi="10.1145/3341301.3359630", s2="a" * 40)
@@ -125,7 +128,7 @@ def test_list_doi_with_a_tagline_title_is_kept_on_author_year_and_venue():
 
 
 def test_list_doi_of_another_paper_by_the_same_author_in_another_venue_is_not_trusted():
-    w = work("TASO: The Tensor Algebra SuperOptimizer for Deep Learning", 2019, "Zhihao Jia", doi="10.1145/3341301.3359630")
+    w = work(TASO_TAGLINE, 2019, "Zhihao Jia", doi="10.1145/3341301.3359630")
     w.entry.venue = "SOSP"
     decoy = rec("s2", "Beyond Data and Model Parallelism for Deep Neural Networks", 2019, "Zhihao Jia",
                 doi="10.1145/3341301.3359630", s2="b" * 40)
@@ -167,7 +170,8 @@ def test_every_batched_source_goes_through_the_same_rule():
     w = work("Elastic Offloading for Microcontrollers", 2021, "Ana Garcia")
     s2src = s2([])
     openalex = FakeSource("openalex", [
-        rec("openalex", "Elastic Offloading for Microcontrollers: A Survey", 2021, "Ana Garcia", openalex="W2000000001"),
+        rec("openalex", "Elastic Offloading for Microcontrollers: A Survey", 2021, "Ana Garcia",
+            openalex="W2000000001"),
         rec("openalex", "Elastic Offloading for Microcontrollers", 2012, "Omar Haddad", openalex="W2000000002"),
     ], takes=("doi",), bulk=True)
     resolve([w], {"s2": s2src, "openalex": openalex}, SourceHealth())

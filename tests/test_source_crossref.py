@@ -11,14 +11,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-
-from tests.replay import loopback_settings
 import yaml
 
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
 from pipeline.sources.crossref import CrossrefSource, strip_markup
+from tests.replay import loopback_settings
 
 DATA = Path(__file__).parent / "data" / "real" / "crossref"
 MAILTO = "lists@example.org"
@@ -120,7 +119,8 @@ def test_map_record_orcid_markup_and_posted_content():
 
 
 def test_strip_markup_keeps_words_apart_across_paragraphs():
-    text = "<jats:title>Abstract</jats:title><jats:p>First.</jats:p><jats:p>Second <jats:italic>x</jats:italic>y.</jats:p>"
+    text = ("<jats:title>Abstract</jats:title><jats:p>First.</jats:p>"
+            "<jats:p>Second <jats:italic>x</jats:italic>y.</jats:p>")
     assert strip_markup(text, drop_heading=True) == "First. Second xy."
     assert strip_markup("<jats:title>Aim</jats:title><jats:p>D</jats:p>", drop_heading=True) == "Aim D"
     assert strip_markup("  ") is None
@@ -245,17 +245,20 @@ def test_mailto_not_in_cache_files(source, httpserver, tmp_path):
 def test_server_without_doi_filter_falls_back_to_works_doi(source, httpserver):
     """A Crossref mirror that only serves /works/{doi} answers the filter with
     404: every DOI is then asked on its own, nothing is lost (synthetic answers)."""
-    httpserver.expect_request("/works", query_string={"filter": "doi:10.1/a,doi:10.1/b", "rows": "2", "mailto": MAILTO}) \
+    both = {"filter": "doi:10.1/a,doi:10.1/b", "rows": "2", "mailto": MAILTO}
+    httpserver.expect_request("/works", query_string=both) \
         .respond_with_data("Resource not found.", status=404, content_type="text/plain")
     for doi, title in (("10.1/a", "Paper A"), ("10.1/b", "Paper B")):
         httpserver.expect_request(f"/works/{doi}").respond_with_json(
-            {"status": "ok", "message-type": "work", "message": {"DOI": doi, "title": [title], "type": "journal-article"}})
+            {"status": "ok", "message-type": "work",
+             "message": {"DOI": doi, "title": [title], "type": "journal-article"}})
     got = source.lookup([Ids(doi="10.1/a"), Ids(doi="10.1/b"), Ids()])
     assert [r.title if r else None for r in got] == ["Paper A", "Paper B", None]
 
 
 def test_doi_missing_from_a_batch_answer_is_asked_alone(source, httpserver):
-    httpserver.expect_request("/works", query_string={"filter": "doi:10.1/a,doi:10.1/b", "rows": "2", "mailto": MAILTO}) \
+    both = {"filter": "doi:10.1/a,doi:10.1/b", "rows": "2", "mailto": MAILTO}
+    httpserver.expect_request("/works", query_string=both) \
         .respond_with_json({"status": "ok", "message-type": "work-list",
                             "message": {"items": [{"DOI": "10.1/a", "title": ["Paper A"]}]}})
     httpserver.expect_request("/works/10.1/b").respond_with_data("Resource not found.", status=404,

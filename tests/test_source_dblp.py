@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.replay import loopback_settings
-
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
 from pipeline.sources.dblp import DblpSource, query_words
+from tests.replay import loopback_settings
 
 DATA = Path(__file__).parent / "data" / "synthetic" / "dblp"
 
@@ -146,7 +145,7 @@ def test_search_on_a_real_answer(source, httpserver):
     httpserver.expect_request("/search/publ/api").respond_with_data(
         (REAL / "dblp.txt").read_bytes(), content_type="application/json")
     found = source.search("black holes", limit=5)
-    assert [r.ids.dblp for r in found] == [
-        h["info"]["key"] for h in json.loads((REAL / "dblp.txt").read_text(encoding="utf-8"))["result"]["hits"]["hit"][:5]]
+    hits = json.loads((REAL / "dblp.txt").read_text(encoding="utf-8"))["result"]["hits"]["hit"]
+    assert [r.ids.dblp for r in found] == [h["info"]["key"] for h in hits[:5]]
     req = httpserver.log[0][0]
     assert (req.args["q"], req.args["format"], req.args["h"]) == ("black holes", "json", "5")

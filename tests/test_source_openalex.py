@@ -55,7 +55,8 @@ def test_map_record_conference_paper():
     assert rec.publisher == "Association for Computing Machinery"
     assert rec.pages == "47-62"
     assert rec.citation_count == 100
-    assert rec.abstract.startswith("Existing deep neural network (DNN) frameworks optimize the computation graph of a DNN")
+    assert rec.abstract.startswith(
+        "Existing deep neural network (DNN) frameworks optimize the computation graph of a DNN")
     assert rec.raw_type == "article"
 
 
@@ -136,7 +137,8 @@ def test_search_query(source, httpserver):
 
 
 def test_truncated_json_raises_source_unavailable(source, httpserver):
-    httpserver.expect_request("/works").respond_with_data('{"meta": {"count": 1}, "results": [', content_type="application/json")
+    httpserver.expect_request("/works").respond_with_data(
+        '{"meta": {"count": 1}, "results": [', content_type="application/json")
     with pytest.raises(SourceUnavailable):
         source.search("anything")
 
@@ -161,9 +163,8 @@ def test_map_record_every_real_work():
         assert rec.ids.openalex == w["id"].rsplit("/", 1)[-1]
         assert rec.title == (" ".join(w["display_name"].split()) or None if w["display_name"] else None)
         assert rec.year == w["publication_year"]
-        named = [a for a in w["authorships"] if (a["author"].get("display_name") or a.get("raw_author_name") or "").strip()]
-        assert [p.name for p in rec.authors] == [" ".join((a["author"].get("display_name") or a["raw_author_name"]).split())
-                                                  for a in named]
+        names = [a["author"].get("display_name") or a.get("raw_author_name") or "" for a in w["authorships"]]
+        assert [p.name for p in rec.authors] == [" ".join(n.split()) for n in names if n.strip()]
         if w.get("doi"):
             assert rec.ids.doi == w["doi"].removeprefix("https://doi.org/").lower()
         assert rec.citation_count == w["cited_by_count"]

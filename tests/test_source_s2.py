@@ -135,7 +135,8 @@ def test_s2_key_preference():
 # -- lookup ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cassette", ["test_get_papers_return_not_found.yaml", "test_get_papers_not_found_warning.yaml"])
+@pytest.mark.parametrize("cassette",
+                         ["test_get_papers_return_not_found.yaml", "test_get_papers_not_found_warning.yaml"])
 def test_lookup_aligns_nulls_with_ids(httpserver, tmp_path, cassette):
     register_cassette(httpserver, real_path("semantic-scholar", cassette))
     src = make_source(httpserver, tmp_path)

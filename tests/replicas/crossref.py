@@ -108,7 +108,8 @@ class CrossrefApp(SourceApp):
                     if key != "doi":
                         return json_response({"status": "failed", "message-type": "validation-failure",
                                       "message": [{"type": "filter-not-available", "value": key,
-                                                   "message": f"Filter {key} specified but there is no such filter"}]}, 400)
+                                                   "message": f"Filter {key} specified but there is no such filter"}]},
+                                         400)
                     w = self.world.by_doi.get(value.strip().lower())
                     if w is not None and w.knows("crossref"):
                         items.append(self._select(request, crossref_work(w)))

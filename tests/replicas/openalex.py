@@ -57,7 +57,8 @@ def openalex_work(w: Work) -> dict[str, Any]:
             "license": None, "version": "publishedVersion", "is_accepted": True, "is_published": True,
         },
         "type": "preprint" if w.venue_type == "preprint" else "article",
-        "type_crossref": {"conference": "proceedings-article", "journal": "journal-article"}.get(w.venue_type, "posted-content"),
+        "type_crossref": {"conference": "proceedings-article", "journal": "journal-article"}.get(
+            w.venue_type, "posted-content"),
         "open_access": {"is_oa": bool(w.arxiv), "oa_status": "green" if w.arxiv else "closed",
                         "oa_url": f"https://arxiv.org/pdf/{w.arxiv}" if w.arxiv else None,
                         "any_repository_has_fulltext": bool(w.arxiv)},

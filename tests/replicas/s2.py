@@ -79,7 +79,8 @@ def s2_paper(w: Work, fields: list[str]) -> dict[str, Any]:
         "publicationTypes": types,
         "publicationDate": w.date,
         "journal": journal,
-        "citationStyles": {"bibtex": f"@Article{{S2{w.corpus_id},\n title = {{{w.title}}},\n year = {{{w.year}}}\n}}\n"},
+        "citationStyles": {
+            "bibtex": f"@Article{{S2{w.corpus_id},\n title = {{{w.title}}},\n year = {{{w.year}}}\n}}\n"},
         "authors": [{"authorId": str(int(sha1_hex(n)[:7], 16)), "name": n} for n in w.names()],
     }
     out = {"paperId": w.s2_id}

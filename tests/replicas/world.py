@@ -172,11 +172,27 @@ class World:
 
 # ------------------------------------------------------------------- generation
 
-_ADJ = "Adaptive Efficient Scalable Robust Dynamic Sparse Federated Elastic Hierarchical Lightweight Private Learned Distributed Energy-aware Secure Heterogeneous".split()
-_NOUN = "Inference Scheduling Compilation Offloading Partitioning Quantization Pruning Caching Batching Serving Profiling Placement Tuning Distillation Routing".split()
-_OBJ = "Neural Networks|Transformers|Edge Devices|Mobile GPUs|Microcontrollers|Tensor Programs|Multi-tenant Clusters|IoT Sensors|Vision Models|Language Models|Recommendation Models|Graph Neural Networks".split("|")
-_GIVEN = "Ana Bo Chen Dmitri Eva Farah Goran Hana Ivan Jia Kofi Lena Mateo Nadia Omar Priya Quentin Rosa Sven Tariq Uma Vera Wen Xin Yara Zoltan".split()
-_FAMILY = "Abara Bianchi Cheng Dubois Eklund Fischer Garcia Haddad Ito Jensen Kowalski Lindqvist Moreau Novak Okafor Petrov Quispe Rossi Sato Tanaka Ueda Varga Weber Xu Yilmaz Zhou".split()
+_ADJ = (
+    "Adaptive Efficient Scalable Robust Dynamic Sparse Federated Elastic Hierarchical "
+    "Lightweight Private Learned Distributed Energy-aware Secure Heterogeneous"
+).split()
+_NOUN = (
+    "Inference Scheduling Compilation Offloading Partitioning Quantization Pruning Caching "
+    "Batching Serving Profiling Placement Tuning Distillation Routing"
+).split()
+_OBJ = (
+    "Neural Networks|Transformers|Edge Devices|Mobile GPUs|Microcontrollers|Tensor Programs|"
+    "Multi-tenant Clusters|IoT Sensors|Vision Models|Language Models|Recommendation Models|"
+    "Graph Neural Networks"
+).split("|")
+_GIVEN = (
+    "Ana Bo Chen Dmitri Eva Farah Goran Hana Ivan Jia Kofi Lena Mateo Nadia Omar Priya Quentin "
+    "Rosa Sven Tariq Uma Vera Wen Xin Yara Zoltan"
+).split()
+_FAMILY = (
+    "Abara Bianchi Cheng Dubois Eklund Fischer Garcia Haddad Ito Jensen Kowalski Lindqvist "
+    "Moreau Novak Okafor Petrov Quispe Rossi Sato Tanaka Ueda Varga Weber Xu Yilmaz Zhou"
+).split()
 _CONFS = ["OSDI", "SOSP", "ASPLOS", "MobiCom", "MobiSys", "SenSys", "EuroSys", "NSDI", "MLSys", "PPoPP"]
 _JOURNALS = ["IEEE TPDS", "ACM TOCS", "IEEE TMC"]
 
@@ -191,7 +207,8 @@ def generate_world(n: int, seed: int = 0) -> World:
     i = 0
     while len(works) < n:
         i += 1
-        title = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} for {rng.choice(_OBJ)}: {rng.choice(_ADJ)} {rng.choice(_NOUN)} at Scale {i}"
+        title = (f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} for {rng.choice(_OBJ)}: "
+                 f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} at Scale {i}")
         if title in seen:
             continue
         seen.add(title)
@@ -224,7 +241,8 @@ def generate_world(n: int, seed: int = 0) -> World:
                      dblp_key=f"journals/corr/abs-{arxiv.replace('.', '-')}")
         else:
             venue = rng.choice(["OSDI", "NSDI", "MLSys", "NeurIPS"])
-            w = Work(**common, venue=venue, venue_type="conference", dblp_key=f"conf/{venue.lower()}/{authors[0][1]}{i}")
+            w = Work(**common, venue=venue, venue_type="conference",
+                     dblp_key=f"conf/{venue.lower()}/{authors[0][1]}{i}")
         works.append(w)
     _dedupe_arxiv(works)
     return World(works)
