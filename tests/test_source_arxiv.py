@@ -14,13 +14,12 @@ from urllib.parse import parse_qsl, urlsplit
 import arxiv
 import pytest
 
-from tests.replay import loopback_settings
-
 from pipeline.errors import SourceUnavailable
 from pipeline.http import Http
 from pipeline.models import Ids
 from pipeline.names import split_name
 from pipeline.sources.arxiv import ArxivSource, split_versioned
+from tests.replay import loopback_settings
 
 DATA = Path(__file__).parent / "data" / "real" / "arxiv"
 ATOM = "application/atom+xml; charset=UTF-8"
