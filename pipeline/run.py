@@ -231,10 +231,12 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Progress
     fetched_at = {k: v for k, v in fetched_at.items() if k in kept_keys}
 
     requests = dict(sorted(http.counts.items())) if http else {}
-    before = [dataclasses.replace(p, key=renamed[p.key]) if p.key in renamed else p for p in previous]
+    # every key change (settled, or set by an override) is one change of that entry, not a removal + an addition
+    rekeyed = {p.key: entries[i].key for i, p in prev_of.items() if entries[i].key != p.key}
+    before = [dataclasses.replace(p, key=rekeyed[p.key]) if p.key in rekeyed else p for p in previous]
     report = changes.compute_changes(before, entries, requests, today)
     report.changed += [changes.FieldChange(new_key, "key", old_key, new_key)
-                       for old_key, new_key in sorted(renamed.items()) if old_key in prev_keys]
+                       for old_key, new_key in sorted(rekeyed.items())]
     files = render_outputs(entries, opts.enriched, opts.exports, title=parsed.title or DEFAULT_TITLE)
     if report.has_changes:  # an unchanged run leaves the previous report alone
         files.append(outputs.Output(opts.exports / CHANGES_NAME, changes.render_markdown(report).encode("utf-8")))

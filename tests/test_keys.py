@@ -181,3 +181,18 @@ def test_a_run_settles_a_provisional_key_once_and_reports_it(tmp_path):
     assert "smith2021foo" in (tmp_path / "exports" / "references.bib").read_text(encoding="utf-8")
     third = run_pipeline(opts)  # settled: the override table's old name no longer changes anything
     assert [e.key for e in third.entries] == ["smith2021foo"]
+
+
+def test_a_key_set_by_an_override_is_reported_as_a_key_change(tmp_path):
+    from pipeline.run import RunOptions, run_pipeline
+
+    text = "# L\n\n## Papers\n\n- [On the Foo of Bar](https://example.org/foo) by Smith, Ann, Venue 2020\n"
+    (tmp_path / "list.md").write_text(text, encoding="utf-8")
+    opts = RunOptions(input=tmp_path / "list.md", enriched=tmp_path / "enriched.json", exports=tmp_path / "exports",
+                      overrides=tmp_path / "overrides.toml", offline=True)
+    assert [e.key for e in run_pipeline(opts).entries] == ["smith2020foo"]
+    (tmp_path / "overrides.toml").write_text('[entry.smith2020foo]\nkey = "foo2020"\n', encoding="utf-8")
+    second = run_pipeline(opts)
+    assert [e.key for e in second.entries] == ["foo2020"]
+    assert not second.report.added and not second.report.removed
+    assert [(c.field, c.old, c.new) for c in second.report.changed] == [("key", "smith2020foo", "foo2020")]
