@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from . import matching
 from .errors import SourceUnavailable
 from .models import Ids, SourceHealth, SourceRecord, Work
+from .overrides import rejects
 from .sources.base import Source
 
 Adopt = Callable[[Work, SourceRecord], None]
@@ -42,8 +43,7 @@ class Answer:
 
 def is_rejected(work: Work, ids: Ids) -> bool:
     """Does ``ids`` carry an identifier an override rejected for this work?"""
-    keys = {f"{name}:{getattr(ids, name)}" for name in ("doi", "arxiv", "s2") if getattr(ids, name)}
-    return bool(keys & work.rejected)
+    return rejects(work.rejected, ids.doi, ids.arxiv, ids.s2)
 
 
 def ask(source: Source, works: list[Work], health: SourceHealth) -> Answer | None:

@@ -49,6 +49,7 @@ from .models import (
     SourceRecord,
     Status,
 )
+from .overrides import rejects
 from .resolve import Work, clean_ids
 
 PRECEDENCE: dict[str, tuple[str, ...]] = {
@@ -361,7 +362,7 @@ def _month(date: str | None, year: int | None) -> int | None:
 def _dropped(work: Work, prev_ids: Ids, name: str) -> bool:
     """True when this run rejected or distrusted the previous identifier."""
     value = getattr(prev_ids, name)
-    return f"{name}:{value}" in work.rejected
+    return rejects(work.rejected, **{name: value})
 
 
 def list_disagreements(listed: ListEntry, entry: Entry, prov: dict[str, str]) -> list[str]:
