@@ -231,24 +231,26 @@ def search_one_by_one(works: list[Work], sources: Sources, health: SourceHealth,
 
     def serve(step: int) -> None:
         src, inbox = chain[step], queues[step]
-        while (work := inbox.get()) is not None:
-            hit = None
-            if health.ok(src.name) and not errors:
-                try:
-                    hit = best_hit(work, src.search(work.entry.title))
-                except SourceUnavailable as err:
-                    health.fail(err)
-                except Exception as err:  # a bug: stop asking, re-raised below  # noqa: BLE001
-                    errors.append(err)
-            if hit is not None:
-                _accept(work, hit, src.name)
-                done()
-            elif step + 1 < len(chain):
-                queues[step + 1].put(work)
-            else:
-                done()
-        if step + 1 < len(chain):
-            queues[step + 1].put(None)  # this queue is drained: so will the next be
+        try:
+            while (work := inbox.get()) is not None:
+                hit = None
+                if health.ok(src.name) and not errors:
+                    try:
+                        hit = best_hit(work, src.search(work.entry.title))
+                    except SourceUnavailable as err:
+                        health.fail(err)
+                if hit is not None:
+                    _accept(work, hit, src.name)
+                    done()
+                elif step + 1 < len(chain):
+                    queues[step + 1].put(work)
+                else:
+                    done()
+        except BaseException as err:  # a bug: the other threads stop asking; re-raised below
+            errors.append(err)
+        finally:
+            if step + 1 < len(chain):
+                queues[step + 1].put(None)  # this queue is drained (or broken): so will the next be
 
     for work in works:
         queues[0].put(work)

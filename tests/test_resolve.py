@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import threading
 
+import pytest
+
 from pipeline.models import Ids, ListEntry, Person, SourceHealth, SourceRecord, Work
 from pipeline.resolve import explain, resolve
 from tests.fakesource import FakeSource
@@ -177,3 +179,15 @@ def test_every_batched_source_goes_through_the_same_rule():
     resolve([w], {"s2": s2src, "openalex": openalex}, SourceHealth())
     assert w.records == []
     assert [c[0] for c in openalex.calls] == ["search_titles", "search"]
+
+
+def test_a_bug_in_one_search_thread_is_raised_not_hung():
+    class Broken(FakeSource):
+        def search(self, title, *, limit=5):
+            raise KeyError("a bug")
+
+    works = [work(f"Pruning {n:02d}a7c3e9b1d5f0 Transformers", 2020) for n in range(5)]
+    dblp = FakeSource("dblp", [])
+    with pytest.raises(KeyError):
+        resolve(works, {"s2": Broken("s2", [], takes=("doi",)), "dblp": dblp}, SourceHealth())
+    assert dblp.calls == []  # nothing passed on from the broken thread
