@@ -35,6 +35,7 @@ manual section 2.2, CSL-JSON schema (pipeline/schemas/csl-data.json).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import re
 from pathlib import Path
@@ -422,7 +423,20 @@ def load_enriched(path: str | Path, *, validate: bool = False) -> list[Entry]:
     schema check runs when ``validate`` is true, and whenever the document
     cannot be read into entries (to say exactly where it is wrong); the keys
     are always checked."""
-    path = Path(path)
+    # The document is a tree (no reference cycles), so the cyclic garbage
+    # collector has nothing to find while it is built, yet its full passes over
+    # the growing heap made a 50,000-entry load 3.7x slower (7.4 s, 2.0 s without).
+    # https://docs.python.org/3/library/gc.html
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_enriched(Path(path), validate)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_enriched(path: Path, validate: bool) -> list[Entry]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
