@@ -29,7 +29,6 @@ previous value.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import re
@@ -76,6 +75,30 @@ SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue
                  "event", "address", "isbn", "issn")
 
 
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of our model values (dataclasses, lists, dicts, sets of
+    plain values): what :func:`copy.deepcopy` gives, at a fraction of its cost
+    (it was half of merge's time)."""
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = (
+            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
+        )
+    if names:
+        return cls(**{n: _clone(getattr(value, n)) for n in names})
+    if cls is list:
+        return [_clone(v) for v in value]
+    if cls is dict:
+        return {k: _clone(v) for k, v in value.items()}
+    if cls is set:
+        return set(value)
+    return value
 
 
 def _is_arxiv_venue(venue: str | None) -> bool:
@@ -206,7 +229,7 @@ def _pick(records: list[SourceRecord], name: str) -> tuple[Any, str | None, Sour
 def _citations(records: list[SourceRecord], previous: Citations | None, today: str) -> tuple[Citations, str | None]:
     by_source = {r.source: r for r in records}
     s2, oa = by_source.get("s2"), by_source.get("openalex")
-    prev = copy.deepcopy(previous) if previous else Citations()
+    prev = _clone(previous) if previous else Citations()
     count: int | None = None
     influential: int | None = None
     source = ""
@@ -259,7 +282,7 @@ def merge_entry(
         value, src, rec = _pick(records, name)
         if value is None and previous is not None and getattr(previous, name) not in (None, [], "") \
                 and prev_prov.get(name) not in (None, "list"):
-            value, src = copy.deepcopy(getattr(previous, name)), prev_prov[name]
+            value, src = _clone(getattr(previous, name)), prev_prov[name]
         if value is None:
             fallback = {
                 "title": listed.title,
@@ -301,10 +324,10 @@ def merge_entry(
     ids = Ids()
     origin: dict[str, str] = {}
     if work is not None:
-        ids = copy.deepcopy(work.ids)
+        ids = _clone(work.ids)
         origin = dict(work.id_origin)
     elif list_ids is not None:  # not looked up this run: what the URL says
-        ids = clean_ids(copy.deepcopy(list_ids))
+        ids = clean_ids(_clone(list_ids))
         origin = {k: "list" for k, v in ids.__dict__.items() if v is not None}
     if previous is not None:
         for f in dataclasses.fields(Ids):
@@ -331,7 +354,7 @@ def merge_entry(
     if listed.kind == KIND_SOFTWARE:
         entry.status = Status(resolved=False, reason="software project: not looked up in scholarly APIs")
     elif work is None:
-        entry.status = copy.deepcopy(previous.status) if previous else Status(
+        entry.status = _clone(previous.status) if previous else Status(
             resolved=False, reason="offline: not looked up" if offline else "not looked up"
         )
     else:
