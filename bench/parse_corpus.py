@@ -54,7 +54,7 @@ class Score:
     spurious: int = 0
     misses: list[str] = field(default_factory=list)
 
-    def add(self, o: "Score") -> None:
+    def add(self, o: Score) -> None:
         for k in ("expected", "titles", "years", "venues", "authors", "authors_total", "arxiv",
                   "arxiv_total", "kinds", "spurious"):
             setattr(self, k, getattr(self, k) + getattr(o, k))

@@ -72,11 +72,11 @@ def strip_by(text: str) -> str:
     return _BY.sub("", text)
 
 
-def _tokens_ok(part: str, allow_lower: bool) -> bool:
+def _tokens_ok(part: str, allow_lower: bool, many: bool = False) -> bool:
     toks = part.split()
     if not 1 <= len(toks) <= 5:
         return False
-    for tok in toks:
+    for i, tok in enumerate(toks):
         bare = tok.strip(".,'’()")
         low = bare.casefold()
         if not bare:
@@ -91,8 +91,9 @@ def _tokens_ok(part: str, allow_lower: bool) -> bool:
             if len(bare) >= 4 and bare.isalpha() and bare.isupper():
                 return False  # "ICLR", "CVPR" (not "M.-J.")
             continue
-        if allow_lower and bare.replace("-", "").isalpha() and low not in _NOT_NAME_WORDS:
-            continue
+        if (allow_lower or (many and i > 0 and toks[0][:1].isupper())) and bare.replace("-", "").isalpha() \
+                and low not in _NOT_NAME_WORDS and low not in _FUNCTION_WORDS:
+            continue  # "jae-won kim", and a lower-case family name after a capitalised one: "Jie zhang"
         return False
     return True
 
@@ -119,7 +120,7 @@ def names_score(text: str) -> float:
     if not parts:
         return 0.0
     all_lower = s == s.lower()
-    if not all(_tokens_ok(p, allow_lower=all_lower) for p in parts):
+    if not all(_tokens_ok(p, allow_lower=all_lower, many=len(parts) >= 3) for p in parts):
         return 0.0
     toks = s.split()
     if len(toks) >= 4 and sum(1 for t in toks if _title_word(t)) * 10 >= 3 * len(toks):

@@ -26,7 +26,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import dates
-from .inline import Piece, flatten, flatten_html, plain
+from .inline import STRONG, Piece, flatten, flatten_html, plain
+from .links import code_text, generic_text
 
 # GitHub's flavour: tables, strikethrough, and bare URLs as links (GFM "autolinks", via linkify-it-py)
 MD = MarkdownIt("commonmark", {"maxNesting": 60, "linkify": True}).enable(["table", "strikethrough", "linkify"])
@@ -168,7 +169,27 @@ class _Reader:
                 self.i += 3
             self.items.append(item)
             return
+        if self._paper_heading(open_tok, pieces, text):
+            return
         self.headings.append((level, text, dates.is_only_date(re.sub(r"[^\w\s.'’/-]", " ", text))))
+
+    def _paper_heading(self, open_tok: Token, pieces: list[Piece], text: str) -> bool:
+        """``### Title`` followed by a paragraph of "[[Paper]](url) [[Code]](url)" and
+        the authors: the heading is the paper's title (one item), not a section."""
+        if (len(text.split()) < 3 or self.i + 1 >= len(self.toks) or self.toks[self.i].type != "paragraph_open"
+                or self.skipping() or dates.is_only_date(text) is not None):
+            return False
+        para = flatten(self.toks[self.i + 1].children)
+        found = [p for p in para if p.kind == "link" and not p.href.startswith("#")]
+        lead = next((p for p in para if p.kind != "text" or p.text.strip(" []()|")), None)
+        if not found or lead is None or lead.kind != "link" \
+                or any(not (generic_text(p.text) or code_text(p.text)) for p in found):
+            return False  # the paragraph must open with its links: "[[Paper]](url) [[Code]](url)"
+        title = [Piece("text", p.text, styles=p.styles | {STRONG}) for p in pieces if p.kind == "text"]
+        self.items.append(Item(title + [Piece("br", line=0)] + para, _line(open_tok), self.section, "heading",
+                               self.year_hint()))
+        self.i += 3
+        return True
 
     def paragraph(self) -> list[Item]:
         open_tok = self.toks[self.i]
