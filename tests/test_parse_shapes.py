@@ -84,7 +84,8 @@ def test_raw_html_tables_lists_and_a_titled_heading_with_links_below():
     r = parse_file(SHAPES.parent / "html_shapes.md")
     got = [(e.title, e.url, [p.name for p in e.authors], e.venue, e.year) for e in r.entries]
     assert got == [
-        ("Fast Sparse Inference on Phones", "https://arxiv.org/abs/2101.00001", ["Ann Lee", "Bo Chen"], "MobiSys", 2021),
+        ("Fast Sparse Inference on Phones", "https://arxiv.org/abs/2101.00001", ["Ann Lee", "Bo Chen"],
+         "MobiSys", 2021),
         ("Unlinked Title For A Conference Paper", "https://arxiv.org/abs/2001.00002", [], "CVPR", 2020),
         ("An HTML List Paper About Pruning", "https://arxiv.org/abs/2102.00003", [], "ICLR", 2021),
         ("Bold HTML Title About Caching", "https://dl.acm.org/doi/10.1145/1.2", [], "SenSys", 2020),
