@@ -391,6 +391,12 @@ def test_load_validates_the_schema_when_asked_or_when_unreadable(tmp_path, entri
     assert load_enriched(path)[1].year == "2021"  # the fast path trusts the shape
     with pytest.raises(InputError, match="entries/1/year"):
         load_enriched(path, validate=True)
+    os.environ["PIPELINE_VALIDATE"] = "1"  # how a user asks
+    try:
+        with pytest.raises(InputError, match="entries/1/year"):
+            load_enriched(path)
+    finally:
+        del os.environ["PIPELINE_VALIDATE"]
     del doc["entries"][2]["list"]  # unreadable: the schema check says where
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(InputError, match="entries/1/year|entries/2"):
