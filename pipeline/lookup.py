@@ -11,7 +11,9 @@ the checking half runs in a fixed order (outputs never depend on timing):
   (:func:`pipeline.matching.identifier_record_agrees`: the title, or else
   first author, year and venue together, with a warning).  A record that
   disagrees means the identifier is wrong: it is dropped from the work with
-  a warning (:func:`distrust`), unless an override pinned it.  A record
+  a warning and noted in ``Work.refuted`` (:func:`distrust`; merge keeps it in
+  ``status.refuted``, so no later run uses it unchecked), unless an override
+  pinned it.  A record
   carrying an identifier an override rejected is refused.  The rest are
   kept, and ``adopt`` takes identifiers from them.
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from . import matching
 from .errors import SourceUnavailable
 from .models import Ids, SourceHealth, SourceRecord, Work
-from .overrides import rejects
+from .overrides import REJECTABLE, reject_keys, rejects
 from .sources.base import Source
 
 Adopt = Callable[[Work, SourceRecord], None]
@@ -109,6 +111,8 @@ def distrust(work: Work, name: str, id_field: str, rec: SourceRecord, score: flo
         f"{id_field} {value} (from the {origin}) points to {rec.title!r} in {name}, "
         f"not the listed title (score {score:.0f}); not trusted"
     )
+    if id_field in REJECTABLE:  # kept in status.refuted: no later run brings it back unchecked
+        work.refuted |= reject_keys(**{id_field: str(value)})
     setattr(work.ids, id_field, None)
     if id_field == "arxiv":
         work.ids.arxiv_version = None

@@ -48,7 +48,7 @@ from .models import (
     SourceRecord,
     Status,
 )
-from .overrides import rejects
+from .overrides import REJECTABLE, reject_keys, rejects
 from .resolve import Work, clean_ids
 
 PRECEDENCE: dict[str, tuple[str, ...]] = {
@@ -320,22 +320,8 @@ def merge_entry(
     if entry.venue_type:
         prov["venue_type"] = vsrc or "list"
 
-    # identifiers: what resolve found, then what the previous run knew
-    ids = Ids()
-    origin: dict[str, str] = {}
-    if work is not None:
-        ids = _clone(work.ids)
-        origin = dict(work.id_origin)
-    elif list_ids is not None:  # not looked up this run: what the URL says
-        ids = clean_ids(_clone(list_ids))
-        origin = {k: "list" for k, v in ids.__dict__.items() if v is not None}
-    if previous is not None:
-        for f in dataclasses.fields(Ids):
-            if getattr(ids, f.name) is None and getattr(previous.ids, f.name) is not None:
-                if work is not None and f.name in ("doi", "arxiv", "s2") and _dropped(work, previous.ids, f.name):
-                    continue
-                setattr(ids, f.name, getattr(previous.ids, f.name))
-                origin[f.name] = prev_prov.get(f"ids.{f.name}", "previous")
+    # identifiers: this run's verdict, else the previous run's, then the list's (_merge_ids)
+    ids, origin, refuted = _merge_ids(work, previous, list_ids, listed.url)
     entry.ids = ids
     for f in dataclasses.fields(Ids):
         if getattr(ids, f.name) is not None:
@@ -358,15 +344,18 @@ def merge_entry(
             resolved=False, reason="offline: not looked up" if offline else "not looked up"
         )
     else:
-        resolved = bool(records) or (previous is not None and previous.status.resolved and work.lost_to_failure)
+        # nothing could be checked this run (sources down): what the last check said still holds
+        before = previous.status if previous is not None and work.lost_to_failure and not records else None
+        resolved = bool(records) or (before is not None and before.resolved)
         entry.status = Status(
             resolved=bool(resolved),
             reason=None if resolved else work.reason,
-            warnings=list(work.warnings),
-            candidates=list(work.candidates) if not resolved else [],
+            warnings=list(work.warnings) + (list(before.warnings) if before else []),
+            candidates=[] if resolved else list(work.candidates) + (list(before.candidates) if before else []),
         )
         entry.status.warnings.extend(list_disagreements(listed, entry, prov))
     entry.status.warnings = _one_per_discrepancy(entry.status.warnings)
+    entry.status.refuted = refuted
     entry.provenance = dict(sorted(prov.items()))
     return entry
 
@@ -382,10 +371,67 @@ def _month(date: str | None, year: int | None) -> int | None:
     return month if 1 <= month <= 12 else None
 
 
-def _dropped(work: Work, prev_ids: Ids, name: str) -> bool:
-    """True when this run rejected or distrusted the previous identifier."""
-    value = getattr(prev_ids, name)
-    return rejects(work.rejected, **{name: value})
+def _merge_ids(work: Work | None, previous: Entry | None, list_ids: Ids | None,
+               listed_url: str | None) -> tuple[Ids, dict[str, str], list[str]]:
+    """The entry's identifiers, their origins and its refuted identifiers.
+
+    Identifiers verified online are never replaced by unverified ones, and a
+    refuted one never comes back.  Each field takes the first value of:
+
+    1. this run's, when a source confirmed the work this run (``work.records``),
+       and the ids an override pinned;
+    2. the previous run's (what the last run that could check them kept);
+    3. this run's unconfirmed ones, then the list's URL (``list_ids``: the
+       work was not looked up this run).
+
+    A value is skipped when it is refuted (``status.refuted``: this run's and
+    the previous run's, less what this run confirmed) or rejected by an
+    override, and a previous value taken from the list's link when that link
+    changed since and the previous run verified nothing."""
+    checked = work is not None and bool(work.records)
+    confirmed = _keys(work.ids) if work is not None and checked else set()
+    refuted = set(work.refuted) if work is not None else set()
+    if previous is not None:
+        refuted |= set(previous.status.refuted) - confirmed
+    banned = refuted | (work.rejected if work is not None else set())
+    prev_origin = {f.name: previous.provenance.get(f"ids.{f.name}", "previous")
+                   for f in dataclasses.fields(Ids)} if previous is not None else {}
+
+    layers: list[tuple[Ids, dict[str, str], frozenset[str] | None]] = []  # (ids, origin, fields)
+    if work is not None:
+        mine = dict(work.id_origin)
+        layers.append((work.ids, mine, None if checked else frozenset(work.pinned)))
+    previous_ids = previous.ids if previous is not None else None
+    if previous_ids is not None:
+        layers.append((previous_ids, prev_origin, None))
+    # the list's link changed since a run that verified nothing: the old link's ids are no evidence
+    stale = previous is not None and not previous.status.resolved and previous.list.url != listed_url
+    if work is not None and not checked:
+        layers.append((work.ids, dict(work.id_origin), None))
+    elif work is None and list_ids is not None:
+        cleaned = clean_ids(list_ids)
+        layers.append((cleaned, {k: "list" for k, v in cleaned.__dict__.items() if v is not None}, None))
+
+    ids, origin = Ids(), {}
+    for layer, where, only in layers:
+        for f in dataclasses.fields(Ids):
+            value = getattr(layer, f.name)
+            if value is None or f.name == "arxiv_version" or getattr(ids, f.name) is not None \
+                    or (only is not None and f.name not in only):
+                continue
+            if f.name in REJECTABLE and rejects(banned, **{f.name: str(value)}):
+                continue
+            if stale and layer is previous_ids and where.get(f.name) == "list":
+                continue
+            setattr(ids, f.name, value)
+            origin[f.name] = where.get(f.name, "list")
+            if f.name == "arxiv":
+                ids.arxiv_version = layer.arxiv_version
+    return ids, origin, sorted(refuted)
+
+
+def _keys(ids: Ids) -> set[str]:
+    return reject_keys(ids.doi, ids.arxiv, ids.s2)
 
 
 def list_disagreements(listed: ListEntry, entry: Entry, prov: dict[str, str]) -> list[str]:

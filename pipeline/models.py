@@ -214,6 +214,8 @@ class Work:
     id_origin: dict[str, str] = field(default_factory=dict)
     # normalised ids never to accept ("doi:...", "arxiv:...", "s2:...")
     rejected: set[str] = field(default_factory=set)
+    # ids of this work a source showed to be another paper ("doi:...": pipeline.lookup.distrust)
+    refuted: set[str] = field(default_factory=set)
     pinned: set[str] = field(default_factory=set)  # id fields pinned by an override (never dropped)
     records: list[SourceRecord] = field(default_factory=list)  # verified records from any source
     candidates: list[Candidate] = field(default_factory=list)
@@ -243,6 +245,9 @@ class Status:
     reason: str | None = None
     warnings: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
+    # identifiers shown to be another paper ("doi:...", "arxiv:...", "s2:..."), sorted: kept
+    # across runs, so no run that cannot check them (offline, sources down) brings them back
+    refuted: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -290,6 +290,7 @@ def explain(work: Work, health: SourceHealth, offline: bool) -> None:
         work.reason = "identifier not known to Semantic Scholar"
     elif down:
         work.reason = f"no identifier in the URL and title search unavailable ({', '.join(down)})"
+        work.lost_to_failure = True
     else:
         work.reason = "no identifier in the URL and no title-search match"
 

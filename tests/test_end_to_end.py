@@ -9,6 +9,9 @@ faults survived, failing sources that lose no data, secrets kept secret.
 
 from __future__ import annotations
 
+import json
+import shutil
+
 from pipeline.cli import main
 from tests.conftest import entries, outputs
 
@@ -196,3 +199,90 @@ def test_source_ids_are_recorded_with_their_provenance(project, server, world):
     truth = world.find("10.1145/3341301.3359630")
     assert taso["ids"]["openalex"] == truth.openalex_id and taso["provenance"]["ids.openalex"] == "openalex"
     assert taso["ids"]["s2"] == truth.s2_id and taso["provenance"]["ids.s2"] == "s2"
+
+
+HEIMDALL = "Heimdall: mobile GPU coordination platform for augmented reality applications"
+HEIMDALL_DOI, SPINN_DOI = "10.1145/3372224.3419192", "10.1145/3372224.3419194"
+
+
+def _link_heimdall_to_spinn(project):
+    raw = project / "data" / "raw.md"
+    raw.write_text(raw.read_text().replace(f"https://dl.acm.org/doi/pdf/{HEIMDALL_DOI}?casa_token",
+                                           f"https://dl.acm.org/doi/pdf/{SPINN_DOI}?casa_token"))
+
+
+def _all_down(server, project):
+    """Every source down, and no cached answer to stand in for them."""
+    shutil.rmtree(project / "cache", ignore_errors=True)
+    for source in ("s2", "crossref", "openalex", "arxiv", "dblp"):
+        server.inject(source, [("down",)])
+
+
+def _bib_entry(project, key):
+    bib = (project / "exports" / "references.bib").read_text()
+    return next(b for b in bib.split("\n@") if f"{{{key}," in b)
+
+
+def test_refuted_list_link_stays_refuted_offline_and_with_every_source_down(project, server):
+    """Issue 13 item 2: the online run shows the list's DOI is SPINN's and finds Heimdall's
+    own by title; an offline run, a full run and a refresh with every source down keep the
+    verified DOI and never bring the refuted one back, in enriched.json or the exports."""
+    _link_heimdall_to_spinn(project)
+    assert main(["run"]) == 0
+    online = entries(project)[HEIMDALL]
+    assert online["ids"]["doi"] == HEIMDALL_DOI and online["status"]["resolved"]
+    assert online["status"]["refuted"] == [f"doi:{SPINN_DOI}"]
+    key = online["key"]
+    for argv in (["run", "--offline"], ["run"], ["refresh", "--max-age", "0"]):
+        if argv == ["run"]:
+            _all_down(server, project)
+        assert main(argv) == 0, argv
+        e = entries(project)[HEIMDALL]
+        assert e["ids"] == online["ids"], argv
+        assert e["status"]["resolved"] and e["status"]["refuted"] == [f"doi:{SPINN_DOI}"], argv
+        assert e["list"]["url"].startswith(f"https://dl.acm.org/doi/pdf/{SPINN_DOI}")  # the list's view kept
+        bib = _bib_entry(project, key)
+        assert SPINN_DOI not in bib and f"url = {{https://doi.org/{HEIMDALL_DOI}}}" in bib, argv
+        csl = json.loads((project / "exports" / "references.csl.json").read_text())
+        item = next(i for i in csl if i["id"] == key)
+        assert item["DOI"] == HEIMDALL_DOI and item["URL"] == f"https://doi.org/{HEIMDALL_DOI}", argv
+
+
+def test_refuted_list_link_of_an_unresolved_paper_is_never_regained(project, server, world):
+    """The TASO case: the list's identifier is refuted and nothing else is found.  Offline
+    and with the sources down the entry gains no DOI, and the list's link (another paper)
+    is not exported as its url."""
+    _link_heimdall_to_spinn(project)
+    world.find(HEIMDALL_DOI).hidden_from = ["s2", "dblp", "crossref", "openalex", "arxiv"]
+    assert main(["run"]) == 0
+    online = entries(project)[HEIMDALL]
+    assert not online["status"]["resolved"] and online["ids"]["doi"] is None
+    key = online["key"]
+    for argv in (["run", "--offline"], ["run"]):
+        if argv == ["run"]:
+            _all_down(server, project)
+        assert main(argv) == 0, argv
+        e = entries(project)[HEIMDALL]
+        assert e["ids"]["doi"] is None, argv
+        assert e["status"]["refuted"] == [f"doi:{SPINN_DOI}"], argv
+        assert SPINN_DOI not in _bib_entry(project, key), argv
+        item = next(i for i in json.loads((project / "exports" / "references.csl.json").read_text())
+                    if i["id"] == key)
+        assert "DOI" not in item and "URL" not in item, argv
+
+
+def test_offline_without_previous_data_still_uses_the_lists_identifiers(project, server):
+    """Decoy for the rule above: only what a run refuted is kept out.  A first run that
+    cannot check anything uses the list's identifiers, and a list link changed after an
+    online run is taken offline."""
+    assert main(["run", "--offline"]) == 0
+    assert entries(project)[HEIMDALL]["ids"]["doi"] == HEIMDALL_DOI
+    assert main(["run"]) == 0
+    taso = "TASO: The Tensor Algebra SuperOptimizer for Deep Learning"
+    raw = project / "data" / "raw.md"
+    raw.write_text(raw.read_text().replace("https://dl.acm.org/doi/abs/10.1145/3341301.3359630",
+                                           "https://arxiv.org/abs/2001.00001"))
+    assert main(["run", "--offline"]) == 0
+    e = entries(project)[taso]
+    assert e["ids"]["doi"] == "10.1145/3341301.3359630"  # verified online: never replaced
+    assert e["ids"]["arxiv"] == "2001.00001"  # the list's new link: nothing refuted it
