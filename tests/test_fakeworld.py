@@ -362,6 +362,32 @@ def test_sleep_fault_triggers_client_timeout(fresh):
     assert requests.get(fresh.urls["openalex"] + "/works", params={"search": "TASO"}, timeout=5).status_code == 200
 
 
+def test_hold_fault_answers_only_once_released(fresh):
+    """("hold", event): the request waits for the test, not for a clock."""
+    import threading
+    import time
+
+    release = threading.Event()
+    fresh.inject("openalex", [("hold", release)])
+    got: list[int] = []
+    t = threading.Thread(target=lambda: got.append(
+        requests.get(fresh.urls["openalex"] + "/works", params={"search": "TASO"}, timeout=30).status_code),
+        daemon=True)
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not fresh.log and time.monotonic() < deadline:  # the held request has arrived
+            time.sleep(0.01)
+        assert len(fresh.log) == 1
+        # another request is answered at once; the held one still waits
+        assert requests.get(fresh.urls["openalex"] + "/works", params={"search": "TASO"}, timeout=30).ok
+        assert got == []
+    finally:
+        release.set()
+        t.join(30)
+    assert got == [200]
+
+
 def test_down_source_answers_503_forever_others_unaffected(fresh):
     fresh.inject("dblp", [("down",)])
     for _ in range(3):

@@ -56,6 +56,8 @@ class SourceApp:
                 return json_response(body, code, hdrs)(environ, start_response)
             if kind == "sleep":
                 time.sleep(fault[1])
+            elif kind == "hold":  # until the test sets the event (bounded), then answer normally
+                fault[1].wait(fault[2] if len(fault) > 2 else 60)
             elif kind == "html":
                 html = "<html><head><title>Maintenance</title></head><body><h1>Down for maintenance</h1></body></html>"
                 return Response(html, 200, content_type="text/html; charset=utf-8")(environ, start_response)

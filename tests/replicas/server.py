@@ -44,6 +44,9 @@ class FakeScholarServer:
 
     * ``("status", code)`` / ``("status", code, headers)`` -- a JSON error answer;
     * ``("sleep", seconds)`` -- wait, then answer normally (client timeouts);
+    * ``("hold", event)`` / ``("hold", event, timeout)`` -- wait until the test
+      sets the :class:`threading.Event` (60 s at most), then answer normally:
+      keeps a run busy for exactly as long as a test needs, without a clock;
     * ``("truncated",)`` -- the normal answer cut in half (status 200);
     * ``("html",)`` -- status 200 with an HTML maintenance page;
     * ``("down",)`` -- this and every later request: 503.
