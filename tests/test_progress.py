@@ -13,7 +13,10 @@ def test_plain_lines_for_steps_and_a_heartbeat_while_waiting():
     lines: list[str] = []
     with log_progress(lines.append, n_works=3, total=4, heartbeat=0.2) as tick:
         tick("search")
-        time.sleep(0.7)  # a slow source: nothing finishes for a while
+        # a slow source: nothing finishes until the heartbeat has spoken (30 s at most)
+        deadline = time.monotonic() + 30
+        while not any("still" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
         tick("search")
         tick("crossref")
         tick("openalex")

@@ -91,7 +91,7 @@ def test_steps_install_refresh_with_secrets_and_cache(workflow):
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, timeout=60).stdout
 
 
 @pytest.fixture
