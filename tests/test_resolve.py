@@ -153,7 +153,7 @@ def test_unresolved_reason_names_only_a_candidate_that_came_close():
 def test_title_search_sources_work_side_by_side():
     """S2's second title and DBLP's first (S2 missed it) must be in flight together."""
     a, b = work("Pruning 1f0e3dad99908345 Transformers", 2020), work("Pruning 2d7c8b1a00c4f3e1 Models", 2020)
-    gate = threading.Barrier(2, timeout=5)
+    gate = threading.Barrier(2, timeout=30)
 
     class Gated(FakeSource):
         def search(self, title, *, limit=5):
