@@ -184,6 +184,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .parse import parse_file
+    from .summary import skipped_line
 
     result = parse_file(args.input)
     for pr in result.problems:
@@ -198,7 +199,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
             print(f"{e.lines[0]:>5}  [{e.kind}] {e.title}  |  {authors}  |  {venue}  |  {where}")
         papers = sum(1 for e in result.entries if e.kind == "paper")
         print(f"{len(result.entries)} entries ({papers} papers, {len(result.entries) - papers} software), "
-              f"{len(result.problems)} unreadable lines")
+              f"{len(result.problems)} unreadable lines, not entries: {skipped_line(result.skipped)}")
     return 0
 
 

@@ -32,7 +32,7 @@ from .errors import InputError
 from .fetch import FETCH_ORDER, fetch
 from .identifiers import clean_url, ids_from_url
 from .merge import merge_entry
-from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem, ParseResult
+from .models import KIND_SOFTWARE, Entry, Ids, ListEntry, ParseProblem, ParseResult, Skipped
 from .overrides import EntryOverride
 from .parse import parse_file
 from .reader import DEFAULT_TITLE, INDEX_NAME, README_NAME, render_index_html, render_readme
@@ -77,6 +77,7 @@ class RunResult:
     previous: list[Entry]
     removed: list[Entry]
     problems: list[ParseProblem]
+    skipped: list[Skipped]  # list items that are not entries (navigation, people, courses...)
     processed: int
     failures: dict[str, str]
     requests: dict[str, int]
@@ -250,6 +251,7 @@ def _run_locked(opts: RunOptions, settings: Settings, progress_factory: Progress
         previous=previous,
         removed=removed,
         problems=parsed.problems,
+        skipped=parsed.skipped,
         processed=len(works),
         failures=dict(sorted(health.failures.items())),
         requests=requests,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .models import Skipped
 from .run import ProgressFactory, RunOptions, RunResult
 
 HEARTBEAT_SECONDS = 30.0  # a plain log line at least this often while looking up
@@ -113,6 +115,13 @@ def log_progress(emit: Callable[[str], None], n_works: int, total: int,
             say(f"looked up {n_works} papers in {time.monotonic() - start:.0f} s")
 
 
+def skipped_line(skipped: list[Skipped]) -> str:
+    """"12 (navigation 7, a person 3, a course 2)": list items that are not entries, by reason."""
+    reasons = Counter(s.reason for s in skipped)
+    shown = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{len(skipped)} ({shown})" if skipped else "0"
+
+
 def print_summary(result: RunResult, opts: RunOptions, console: Console) -> None:
     papers = [e for e in result.entries if e.kind == "paper"]
     software = len(result.entries) - len(papers)
@@ -148,6 +157,7 @@ def print_summary(result: RunResult, opts: RunOptions, console: Console) -> None
     reqs = ", ".join(f"{k} {v}" for k, v in result.requests.items()) or "none"
     t.add_row("HTTP requests", f"{sum(result.requests.values())} ({reqs})")
     t.add_row("unreadable lines", str(len(result.problems)))
+    t.add_row("not entries", skipped_line(result.skipped))
     console.print(t)
 
     if unresolved:

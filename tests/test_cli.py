@@ -221,3 +221,12 @@ def test_an_unwritable_exports_path_is_one_line_and_keeps_the_old_outputs(workdi
     assert "error: blocked/x" in r.stderr and r.stderr.count("\n") == 1
     assert (workdir / "data" / "enriched.json").read_bytes() == before
     assert not [p for p in workdir.rglob(".*") if p.suffix in (".new", ".tmp")]
+
+
+def test_parse_counts_what_is_not_an_entry_with_the_reasons(workdir):
+    shapes = Path(__file__).resolve().parent / "data" / "lists" / "issue9_shapes.md"
+    r = run_cli("parse", "--input", str(shapes), cwd=workdir)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("19 entries (19 papers, 0 software), 0 unreadable lines, not entries: 5 (")
+    assert "a course 1" in last and "navigation: a label followed by year links 1" in last
