@@ -9,6 +9,7 @@ win; gaps are filled from the later one.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from rapidfuzz import fuzz
@@ -16,9 +17,12 @@ from rapidfuzz import fuzz
 from ..models import ListEntry
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def title_key(title: str) -> str:
-    t = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(ch for ch in t if ch.isalnum())
+    """A title folded for comparison: NFKC, case-folded, letters and digits only."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", title).casefold())
 
 
 class Deduper:
