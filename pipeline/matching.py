@@ -151,6 +151,18 @@ def venue_agrees(hint: str | None, venue: str | None) -> bool:
     return len(acronym) >= 3 and acronym.isalpha() and acronym in initials
 
 
+# newsletters that reprint conference papers under a DOI of their own
+_REPRINT_VENUES = ("notices", "computer architecture news", "operating systems review",
+                   "performance evaluation review", "computer communication review", "software engineering notes")
+
+
+def is_reprint_venue(venue: str | None) -> bool:
+    """Is ``venue`` a SIG newsletter that reprints conference papers (ACM SIGPLAN
+    Notices, SIGARCH Computer Architecture News, SIGOPS Operating Systems Review...)?"""
+    f = f" {fold(venue)} " if venue else ""
+    return any(f" {v} " in f for v in _REPRINT_VENUES)
+
+
 EVIDENCE = "first author, year and venue agree"
 
 

@@ -116,6 +116,9 @@ class Ids:
     corpus_id: int | None = None  # Semantic Scholar CorpusId
     openalex: str | None = None  # e.g. "W2963403868"
     dblp: str | None = None  # e.g. "conf/sosp/JiaPTWZA19"
+    # the paper's other DOIs (a SIGPLAN/SIGARCH newsletter reprint...), sorted; ``doi`` is the
+    # canonical one, the one that matches the venue (pipeline.fetch.settle_doi)
+    other_dois: list[str] | None = None
 
     def merged_with(self, other: Ids) -> Ids:
         """Fields of ``self`` win; gaps are filled from ``other``."""

@@ -49,6 +49,7 @@ from .errors import SourceUnavailable
 from .identifiers import ARXIV_DOI_PREFIX
 from .lookup import ask, is_rejected, keep_verified, look_up_and_verify
 from .models import Candidate, Ids, SourceHealth, SourceRecord, Work
+from .overrides import rejects
 from .sources.base import Source
 from .sources.s2 import S2Source
 
@@ -85,13 +86,29 @@ def clean_ids(ids: Ids) -> Ids:
 
 def adopt_ids(work: Work, record: SourceRecord) -> None:
     """Take identifiers from a verified record into the work, without
-    overwriting pinned or already-known ones."""
+    overwriting pinned or already-known ones (another DOI goes to
+    ``other_dois``: :func:`note_other_doi`)."""
     found = clean_ids(record.ids)
     for f in dataclasses.fields(found):
         value = getattr(found, f.name)
         if value is not None and getattr(work.ids, f.name) is None:
             setattr(work.ids, f.name, value)
             work.id_origin.setdefault(f.name, record.source)
+    note_other_doi(work, record)
+
+
+def note_other_doi(work: Work, record: SourceRecord) -> None:
+    """A verified record of the work with a DOI other than the work's (the
+    proceedings DOI of a paper listed under its newsletter reprint, or the
+    reverse): keep it in ``ids.other_dois`` (not an arXiv DataCite DOI, nor
+    one refuted or rejected)."""
+    doi = clean_ids(record.ids).doi
+    if doi is None or work.ids.doi is None or doi == work.ids.doi or doi in (work.ids.other_dois or ()):
+        return
+    if rejects(work.rejected | work.refuted, doi=doi):
+        return
+    work.ids.other_dois = sorted([*(work.ids.other_dois or ()), doi])
+    work.id_origin.setdefault("other_dois", record.source)
 
 
 def lookupable(ids: Ids) -> bool:

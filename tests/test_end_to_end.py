@@ -286,3 +286,28 @@ def test_offline_without_previous_data_still_uses_the_lists_identifiers(project,
     e = entries(project)[taso]
     assert e["ids"]["doi"] == "10.1145/3341301.3359630"  # verified online: never replaced
     assert e["ids"]["arxiv"] == "2001.00001"  # the list's new link: nothing refuted it
+
+
+def test_reprint_doi_in_the_list_gives_way_to_the_proceedings_doi(project, server, world):
+    """Issue 13 item 3: Neurosurgeon's list link is its SIGARCH Computer Architecture News
+    reprint DOI.  S2 and OpenAlex answer to it with the ASPLOS paper; the export is ASPLOS
+    with the ASPLOS proceedings DOI, the reprint kept in ids.other_dois, and every batch
+    answer (S2, OpenAlex, Crossref) mapped back to the entry."""
+    truth = world.find("10.1145/3093337.3037698")
+    assert main(["run"]) == 0
+    e = entries(project)["Neurosurgeon: Collaborative intelligence between the cloud and mobile edge"]
+    assert e["ids"]["doi"] == truth.doi == "10.1145/3037697.3037698"
+    assert e["ids"]["other_dois"] == ["10.1145/3093337.3037698"]
+    assert e["venue"] == truth.container and e["provenance"]["venue"] == "crossref"
+    assert e["abstract"] == truth.abstract
+    assert e["ids"]["openalex"] == truth.openalex_id and e["citations"]["second_source"] == "openalex"
+    assert any("3037697.3037698 matches the venue" in w for w in e["status"]["warnings"])
+    bib = _bib_entry(project, e["key"])
+    assert bib.startswith("inproceedings{") and "3093337" not in bib
+    assert "doi = {10.1145/3037697.3037698}" in bib
+    crossref_dois = [q for x in server.log if x.source == "crossref" for q in [x.query]]
+    assert any("3037697.3037698" in q for q in crossref_dois)
+    # an offline run keeps both DOIs, the canonical one first
+    assert main(["run", "--offline"]) == 0
+    again = entries(project)["Neurosurgeon: Collaborative intelligence between the cloud and mobile edge"]
+    assert again["ids"] == e["ids"]

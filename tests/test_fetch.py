@@ -75,3 +75,42 @@ def test_sources_are_asked_at_the_same_time():
     health = SourceHealth()
     fetch([w], sources, health)
     assert health.failures == {} and [r.source for r in w.records] == ["arxiv", "crossref", "openalex"]
+
+
+def _two_doi_work(venue: str):
+    """A paper known under its proceedings DOI and a newsletter reprint DOI (synthetic records)."""
+    from pipeline.models import VENUE_CONFERENCE, VENUE_JOURNAL
+
+    w = work("Collaborative Inference Between the Cloud and the Edge", doi="10.1145/3093337.1")
+    w.entry.venue = venue
+    w.ids.other_dois = ["10.1145/3037697.1"]
+    reprint = rec("crossref", w.entry.title, doi="10.1145/3093337.1")
+    reprint.venue, reprint.venue_type = "ACM SIGARCH Computer Architecture News", VENUE_JOURNAL
+    proceedings = rec("s2", w.entry.title, doi="10.1145/3037697.1")
+    proceedings.venue, proceedings.venue_type = "ASPLOS", VENUE_CONFERENCE
+    w.records = [proceedings, reprint]
+    return w
+
+
+def test_canonical_doi_is_the_one_that_matches_the_venue():
+    from pipeline.fetch import settle_doi
+
+    w = _two_doi_work("ASPLOS")
+    assert settle_doi(w)
+    assert (w.ids.doi, w.ids.other_dois) == ("10.1145/3037697.1", ["10.1145/3093337.1"])
+    assert w.id_origin["doi"] == "list" and any("10.1145/3037697.1 matches the venue" in x for x in w.warnings)
+    assert not settle_doi(w)  # settled: asking again changes nothing
+
+
+def test_canonical_doi_decoys_the_reprint_listed_as_such_and_a_pinned_doi_stay():
+    """Decoys for the rule: it follows the venue, not "the proceedings always win"."""
+    from pipeline.fetch import settle_doi
+
+    listed_as_reprint = _two_doi_work("SIGARCH Computer Architecture News")
+    assert not settle_doi(listed_as_reprint) and listed_as_reprint.ids.doi == "10.1145/3093337.1"
+    pinned = _two_doi_work("ASPLOS")
+    pinned.pinned.add("doi")
+    assert not settle_doi(pinned) and pinned.ids.doi == "10.1145/3093337.1"
+    no_record = _two_doi_work("ASPLOS")
+    no_record.records = []  # nothing says which DOI is which: the list's stays
+    assert not settle_doi(no_record) and no_record.ids.doi == "10.1145/3093337.1"

@@ -177,10 +177,12 @@ class CrossrefSource(Source):
             message = self._get_one(doi)
             if message is not None:
                 found[doi] = message
-        return [
-            self.map_record(found[i.doi.lower()]) if i.doi and i.doi.lower() in found else None
-            for i in ids
-        ]
+        out: list[SourceRecord | None] = []
+        for i in ids:  # mapped back by any of the work's DOIs (the asked one first)
+            known = [d.lower() for d in (i.doi, *(i.other_dois or ())) if d]
+            key = next((d for d in known if d in found), None)
+            out.append(self.map_record(found[key]) if key is not None else None)
+        return out
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:
         """Bibliographic search for a title; Crossref's relevance order."""

@@ -106,6 +106,19 @@ def _query_doi(ids: Ids) -> str | None:
     return doi.lower()
 
 
+def _query_dois(ids: Ids) -> list[str]:
+    """Every DOI a work may be known by in OpenAlex: :func:`_query_doi`, then ``other_dois``."""
+    first = _query_doi(ids)
+    rest = [d.lower() for d in ids.other_dois or () if "|" not in d and "," not in d]
+    return list(dict.fromkeys([*([first] if first else []), *rest]))
+
+
+def _openalex_id(work: dict[str, Any]) -> str | None:
+    """A work object's W-id, upper-case ("https://openalex.org/W123" -> "W123")."""
+    wid = work.get("id")
+    return wid.rsplit("/", 1)[-1].upper() if isinstance(wid, str) and wid else None
+
+
 class OpenAlexSource(Source):
     name = "openalex"
     takes = ("doi",)
@@ -126,8 +139,11 @@ class OpenAlexSource(Source):
         return results
 
     def lookup(self, ids: list[Ids]) -> list[SourceRecord | None]:
-        """Look up works by DOI (or arXiv DOI), 50 per request."""
-        dois = sorted({d for d in map(_query_doi, ids) if d})
+        """Look up works by DOI (or arXiv DOI), 50 per request.  Every DOI of
+        a work is asked (``doi`` and ``other_dois``: OpenAlex keeps one DOI
+        per work, perhaps the newsletter reprint's), and each answer is mapped
+        back by any of the work's identifiers: its DOIs, then its W-id."""
+        dois = sorted({d for i in ids for d in _query_dois(i)})
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(dois), self.batch_size):
             batch = dois[start : start + self.batch_size]
@@ -136,10 +152,14 @@ class OpenAlexSource(Source):
                 doi = normalize_doi(work.get("doi") or "")
                 if doi:
                     found.setdefault(doi, work)
+                wid = _openalex_id(work)
+                if wid:
+                    found.setdefault(wid, work)
         out: list[SourceRecord | None] = []
         for i in ids:
-            doi = _query_doi(i)
-            out.append(self.map_record(found[doi]) if doi in found else None)
+            keys = [*_query_dois(i), *([i.openalex.upper()] if i.openalex else [])]
+            key = next((k for k in keys if k in found), None)
+            out.append(self.map_record(found[key]) if key is not None else None)
         return out
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:

@@ -18,6 +18,18 @@ from tests.replicas.world import (
 # --------------------------------------------------------------------- Crossref
 
 
+def crossref_record(w: Work, doi: str, score: float = 1.0) -> dict[str, Any]:
+    """Crossref's record for ``doi``: ``w``'s own, or its reprint's (its own DOI, a journal
+    article in the newsletter, no event)."""
+    if not w.reprint_doi or doi.lower() != w.reprint_doi.lower():
+        return crossref_work(w, score)
+    msg = crossref_work(w, score)
+    msg.pop("event", None)
+    msg.update({"DOI": w.reprint_doi, "URL": f"https://doi.org/{w.reprint_doi}", "type": "journal-article",
+                "container-title": [w.reprint_container or "ACM SIGPLAN Notices"], "short-container-title": []})
+    return msg
+
+
 def crossref_work(w: Work, score: float = 1.0) -> dict[str, Any]:
     """``w`` as a Crossref ``message`` (the shape of the recorded works/{doi} answers)."""
     y, m, d = (int(x) for x in w.date.split("-"))
@@ -97,7 +109,7 @@ class CrossrefApp(SourceApp):
             if w is None or not w.knows("crossref"):
                 return Response("Resource not found.", 404, content_type="text/plain")
             return json_response({"status": "ok", "message-type": "work", "message-version": "1.0.0",
-                          "message": crossref_work(w)})
+                          "message": crossref_record(w, doi)})
         if path in ("/works", "/works/"):
             rows = min(int(request.args.get("rows", 20)), 1000)
             flt = request.args.get("filter")
@@ -112,7 +124,7 @@ class CrossrefApp(SourceApp):
                                          400)
                     w = self.world.by_doi.get(value.strip().lower())
                     if w is not None and w.knows("crossref"):
-                        items.append(self._select(request, crossref_work(w)))
+                        items.append(self._select(request, crossref_record(w, value.strip())))
                 return self._list(items, rows, None)
             query = (request.args.get("query.bibliographic") or request.args.get("query.title")
                      or request.args.get("query") or "")

@@ -67,6 +67,11 @@ class Work:
     volume: str | None = None
     issue: str | None = None
     hidden_from: list[str] = field(default_factory=list)
+    # a second DOI of the same paper: a reprint in a SIG newsletter (SIGPLAN Notices, SIGARCH
+    # Computer Architecture News).  S2 and OpenAlex answer to it with the work (their record's
+    # DOI is ``doi``); Crossref has a record of its own for it, in ``reprint_container``.
+    reprint_doi: str | None = None
+    reprint_container: str | None = None
     s2_id: str = ""
     corpus_id: int = 0
     openalex_id: str = ""
@@ -118,6 +123,7 @@ class World:
         if len(set(ids)) != len(ids):
             raise ValueError("two works share a title (s2_id is derived from the title)")
         self.by_doi = {w.doi.lower(): w for w in self.works if w.doi}
+        self.by_doi.update({w.reprint_doi.lower(): w for w in self.works if w.reprint_doi})
         self.by_arxiv = {w.arxiv.lower(): w for w in self.works if w.arxiv}
         self.by_s2 = {w.s2_id: w for w in self.works}
         self.by_corpus = {w.corpus_id: w for w in self.works}
