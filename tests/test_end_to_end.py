@@ -311,3 +311,31 @@ def test_reprint_doi_in_the_list_gives_way_to_the_proceedings_doi(project, serve
     assert main(["run", "--offline"]) == 0
     again = entries(project)["Neurosurgeon: Collaborative intelligence between the cloud and mobile edge"]
     assert again["ids"] == e["ids"]
+
+
+def test_paper_listed_under_its_reprint_doi_is_mapped_back_when_s2_does_not_know_it(project, server, world):
+    """S2 does not know Neurosurgeon: Crossref confirms the list's reprint DOI (a SIGARCH CAN
+    record), OpenAlex's batch answer carries the proceedings DOI, with the reprint only as one
+    of its locations, and is mapped back by it.  The proceedings DOI then wins, Crossref is
+    asked for it, and the abstract comes from OpenAlex."""
+    truth = world.find("10.1145/3093337.3037698")
+    truth.hidden_from = ["s2"]
+    assert main(["run"]) == 0
+    e = entries(project)["Neurosurgeon: Collaborative intelligence between the cloud and mobile edge"]
+    assert e["status"]["resolved"]
+    assert (e["ids"]["doi"], e["ids"]["other_dois"]) == ("10.1145/3037697.3037698", ["10.1145/3093337.3037698"])
+    assert e["ids"]["openalex"] == truth.openalex_id and e["abstract"] == truth.abstract
+    assert e["provenance"]["abstract"] == "openalex"
+    assert e["venue"] == truth.container and e["provenance"]["venue"] == "crossref"
+    assert _bib_entry(project, e["key"]).startswith("inproceedings{")
+
+
+def test_openalex_answer_for_another_paper_is_not_mapped_to_a_work(project, server, world):
+    """Decoy for mapping by any identifier: a paper whose DOI OpenAlex does not know gets no
+    OpenAlex record, even when the same batch returns other works."""
+    truth = world.find("10.1145/3341301.3359630")  # TASO
+    truth.hidden_from = ["openalex"]
+    assert main(["run"]) == 0
+    e = entries(project)["TASO: The Tensor Algebra SuperOptimizer for Deep Learning"]
+    assert e["ids"]["openalex"] is None and "openalex" not in e["provenance"].values()
+    assert e["citations"]["second_source"] is None

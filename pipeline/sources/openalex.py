@@ -113,10 +113,20 @@ def _query_dois(ids: Ids) -> list[str]:
     return list(dict.fromkeys([*([first] if first else []), *rest]))
 
 
-def _openalex_id(work: dict[str, Any]) -> str | None:
-    """A work object's W-id, upper-case ("https://openalex.org/W123" -> "W123")."""
+def _work_keys(work: dict[str, Any]) -> list[str]:
+    """Every identifier of a Work object an answer can be mapped back by: its
+    DOI, the DOIs of its ``locations`` (a reprint OpenAlex merged into the
+    paper has a location of its own), and its W-id, upper-case.
+    https://docs.openalex.org/api-entities/works/work-object#locations"""
+    urls = [work.get("doi")]
+    locations = work.get("locations")
+    if isinstance(locations, list):
+        urls += [loc.get("landing_page_url") for loc in locations if isinstance(loc, dict)]
+    keys = [d for u in urls if isinstance(u, str) and (d := normalize_doi(u))]
     wid = work.get("id")
-    return wid.rsplit("/", 1)[-1].upper() if isinstance(wid, str) and wid else None
+    if isinstance(wid, str) and wid:
+        keys.append(wid.rsplit("/", 1)[-1].upper())
+    return keys
 
 
 class OpenAlexSource(Source):
@@ -142,24 +152,21 @@ class OpenAlexSource(Source):
         """Look up works by DOI (or arXiv DOI), 50 per request.  Every DOI of
         a work is asked (``doi`` and ``other_dois``: OpenAlex keeps one DOI
         per work, perhaps the newsletter reprint's), and each answer is mapped
-        back by any of the work's identifiers: its DOIs, then its W-id."""
+        back by any of the work's identifiers (its DOIs, then its W-id) met
+        among the answer's (:func:`_work_keys`)."""
         dois = sorted({d for i in ids for d in _query_dois(i)})
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(dois), self.batch_size):
             batch = dois[start : start + self.batch_size]
             params = {"filter": "doi:" + "|".join(batch), "per-page": self.per_page}
             for work in self._get(params):
-                doi = normalize_doi(work.get("doi") or "")
-                if doi:
-                    found.setdefault(doi, work)
-                wid = _openalex_id(work)
-                if wid:
-                    found.setdefault(wid, work)
+                for key in _work_keys(work):
+                    found.setdefault(key, work)
         out: list[SourceRecord | None] = []
         for i in ids:
-            keys = [*_query_dois(i), *([i.openalex.upper()] if i.openalex else [])]
-            key = next((k for k in keys if k in found), None)
-            out.append(self.map_record(found[key]) if key is not None else None)
+            known = [*_query_dois(i), *([i.openalex.upper()] if i.openalex else [])]
+            hit = next((k for k in known if k in found), None)
+            out.append(self.map_record(found[hit]) if hit is not None else None)
         return out
 
     def search(self, title: str, *, limit: int = 5) -> list[SourceRecord]:

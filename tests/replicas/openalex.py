@@ -35,6 +35,24 @@ def openalex_work(w: Work) -> dict[str, Any]:
         index = {}
         for pos, word in enumerate(w.abstract.split()):
             index.setdefault(word, []).append(pos)
+    primary = {
+        "is_oa": bool(w.arxiv),
+        "landing_page_url": f"https://doi.org/{doi}" if doi else list_url(w),
+        "pdf_url": f"https://arxiv.org/pdf/{w.arxiv}" if w.arxiv else None,
+        "source": {
+            "id": f"https://openalex.org/S{int(sha1_hex(src_name)[:8], 16)}",
+            "display_name": src_name, "issn_l": None, "issn": None, "is_oa": w.venue_type == "preprint",
+            "is_in_doaj": False, "host_organization": None, "host_organization_name": w.publisher,
+            "type": src_type,
+        },
+        "license": None, "version": "publishedVersion", "is_accepted": True, "is_published": True,
+    }
+    locations = [primary]
+    if w.reprint_doi:  # one work, two locations: OpenAlex merges a reprint into the paper
+        reprint = w.reprint_container or "ACM SIGPLAN Notices"
+        locations.append({**primary, "landing_page_url": f"https://doi.org/{w.reprint_doi.lower()}", "source": {
+            **primary["source"], "id": f"https://openalex.org/S{int(sha1_hex(reprint)[:8], 16)}",
+            "display_name": reprint, "type": "journal"}})
     return {
         "id": oa_url,
         "doi": f"https://doi.org/{doi}" if doi else None,
@@ -44,18 +62,10 @@ def openalex_work(w: Work) -> dict[str, Any]:
         "publication_date": w.date,
         "ids": {"openalex": oa_url, **({"doi": f"https://doi.org/{doi}"} if doi else {})},
         "language": "en",
-        "primary_location": {
-            "is_oa": bool(w.arxiv),
-            "landing_page_url": f"https://doi.org/{doi}" if doi else list_url(w),
-            "pdf_url": f"https://arxiv.org/pdf/{w.arxiv}" if w.arxiv else None,
-            "source": {
-                "id": f"https://openalex.org/S{int(sha1_hex(src_name)[:8], 16)}",
-                "display_name": src_name, "issn_l": None, "issn": None, "is_oa": w.venue_type == "preprint",
-                "is_in_doaj": False, "host_organization": None, "host_organization_name": w.publisher,
-                "type": src_type,
-            },
-            "license": None, "version": "publishedVersion", "is_accepted": True, "is_published": True,
-        },
+        "primary_location": primary,
+        # the real service always lists locations (see the recordings in
+        # /work/shared/real-responses/openalex); the replica only for a work with a reprint
+        **({"locations_count": len(locations), "locations": locations} if len(locations) > 1 else {}),
         "type": "preprint" if w.venue_type == "preprint" else "article",
         "type_crossref": {"conference": "proceedings-article", "journal": "journal-article"}.get(
             w.venue_type, "posted-content"),
