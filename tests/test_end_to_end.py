@@ -339,3 +339,18 @@ def test_openalex_answer_for_another_paper_is_not_mapped_to_a_work(project, serv
     e = entries(project)["TASO: The Tensor Algebra SuperOptimizer for Deep Learning"]
     assert e["ids"]["openalex"] is None and "openalex" not in e["provenance"].values()
     assert e["citations"]["second_source"] is None
+
+
+def test_title_searched_paper_stays_resolved_when_every_source_is_down(project, server):
+    """A paper found by title search (no identifier in its URL) keeps its verified ids and
+    stays resolved in a full run with every source down and nothing cached."""
+    pet = "PET: Optimizing Tensor Programs with Partially Equivalent Transformations and Automated Corrections"
+    assert main(["run"]) == 0
+    online = entries(project)[pet]
+    assert online["status"]["resolved"] and online["ids"]["doi"] is None and online["ids"]["s2"]
+    assert online["list"]["url"] and "doi" not in online["list"]["url"]
+    _all_down(server, project)
+    assert main(["run"]) == 0
+    e = entries(project)[pet]
+    assert e["status"]["resolved"] and e["ids"] == online["ids"]
+    assert e["status"]["reason"] is None
