@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def test_serve_command_serves_exports_on_loopback(workdir):
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", "0"], cwd=workdir, env=env,
                             stdout=subprocess.PIPE, text=True)
     try:
+        assert select.select([proc.stdout], [], [], 60)[0], "serve printed no address within 60 s"
         line = proc.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
         with urllib.request.urlopen(url + "references.bib", timeout=10) as resp:
@@ -143,7 +145,12 @@ def test_serve_command_serves_exports_on_loopback(workdir):
             assert b"references.bib" in resp.read()
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+            raise
     assert proc.returncode == 0
 
 
@@ -163,11 +170,20 @@ def test_parse_into_a_closed_pipe_is_quiet(workdir):
         "by Ada Byron, arxiv 2020\n" for i in range(3000)))
     with open(workdir / "stderr.txt", "w+b") as err_file:
         proc = subprocess.Popen([sys.executable, "-m", "pipeline", "parse", "--input", str(big)], cwd=workdir,
-                                env=env, stdout=subprocess.PIPE, stderr=err_file)
-        assert proc.stdout.readline()  # read one line, then close the pipe like `head -1`
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err_file)
+    try:
+        # read the first output (bounded: a child that never writes fails the test, it does not hang it),
+        # then close the pipe like `head -1`
+        readable, _, _ = select.select([proc.stdout], [], [], 60)
+        assert readable, "parse printed nothing within 60 s"
+        assert os.read(proc.stdout.fileno(), 65536)
         proc.stdout.close()
         proc.wait(timeout=60)
-        err = (workdir / "stderr.txt").read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    err = (workdir / "stderr.txt").read_text()
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert proc.returncode == 141
 

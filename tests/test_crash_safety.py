@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -78,8 +79,27 @@ def _wait_for(predicate, proc: subprocess.Popen, what: str, timeout: float = 60.
 def _kill(proc: subprocess.Popen) -> None:
     assert proc.poll() is None, "the child had already ended: this kill would prove nothing"
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def spawn():
+    """``subprocess.Popen`` whose children are all ended when the test ends,
+    failed or not: a paused child sleeps until killed, a waiting one waits for
+    ever, and neither may outlive the test."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args, **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(*args, **kw)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
 
 
 def _recover(project: Path) -> None:
@@ -95,10 +115,10 @@ def reference_sets(tmp_path_factory):
     with FakeScholarServer(World.load(WORLD)) as server:
         ref = _project(base / "ref")
         env = _env(server, base / "cache-ref")
-        subprocess.run(CMD + ["--offline"], cwd=ref, env=env, check=True, capture_output=True)
+        subprocess.run(CMD + ["--offline"], cwd=ref, env=env, check=True, capture_output=True, timeout=120)
         old = _snapshot(ref)
         server.reset_log()
-        subprocess.run(CMD, cwd=ref, env=env, check=True, capture_output=True)
+        subprocess.run(CMD, cwd=ref, env=env, check=True, capture_output=True, timeout=120)
         return old, _snapshot(ref), len(server.log)
 
 
@@ -112,7 +132,7 @@ def world_sets(reference_sets):
 def _old_project(tmp_path: Path, server) -> tuple[Path, dict]:
     project = _project(tmp_path / "p")
     env = _env(server, tmp_path / "cache")
-    subprocess.run(CMD + ["--offline"], cwd=project, env=env, check=True, capture_output=True)
+    subprocess.run(CMD + ["--offline"], cwd=project, env=env, check=True, capture_output=True, timeout=120)
     return project, env
 
 
@@ -135,14 +155,14 @@ def _assert_one_generation(project: Path, old: dict, new: dict, ignore: tuple[st
 
 
 @pytest.mark.parametrize("share", [0.0, 0.5, 0.99])
-def test_kill_after_the_nth_request_keeps_the_old_set_and_resume_uses_the_cache(tmp_path, world_sets, share):
+def test_kill_after_the_nth_request_keeps_the_old_set_and_resume_uses_the_cache(tmp_path, world_sets, share, spawn):
     server, old, new, cold = world_sets
     assert cold >= 3, "the world should need several requests"
     n_requests = max(1, min(cold - 1, round(share * cold)))  # the first, a middle one, the last but one
     project, env = _old_project(tmp_path, server)
     server.reset_log()
     server.inject("s2", [("sleep", 0.05)] * 60)  # slow answers: the kill lands mid-lookup
-    proc = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = spawn(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for(lambda: len(server.log) >= n_requests, proc, f"request {n_requests}")
     _kill(proc)
     first = len(server.log)
@@ -152,7 +172,7 @@ def test_kill_after_the_nth_request_keeps_the_old_set_and_resume_uses_the_cache(
     assert _assert_one_generation(project, old, new) == "old"
 
     server.reset_log()
-    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True)
+    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
     # the answers received before the kill came from the cache: at most the
@@ -167,12 +187,12 @@ def test_kill_after_the_nth_request_keeps_the_old_set_and_resume_uses_the_cache(
     ("rename:3", "new"),
     ("rename:6", "new"),   # everything but the state file
 ])
-def test_kill_during_the_write_phase_leaves_one_generation(tmp_path, world_sets, point, expected):
+def test_kill_during_the_write_phase_leaves_one_generation(tmp_path, world_sets, point, expected, spawn):
     server, old, new, _ = world_sets
     project, env = _old_project(tmp_path, server)
     ready = tmp_path / "paused"
     env = {**env, outputs.PAUSE_ENV: point, outputs.PAUSE_FILE_ENV: str(ready)}
-    proc = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = spawn(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for(ready.exists, proc, f"checkpoint {point}")
     _kill(proc)
     if expected == "old":  # before the commit point the files on disk are still the old set
@@ -182,34 +202,34 @@ def test_kill_during_the_write_phase_leaves_one_generation(tmp_path, world_sets,
     assert _assert_one_generation(project, old, new) == expected
     # and a normal run from there ends at the new set
     done = subprocess.run(CMD, cwd=project, env={k: v for k, v in env.items() if not k.startswith("PIPELINE_TEST")},
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
 
 
-def test_the_next_run_completes_a_killed_commit_itself(tmp_path, world_sets):
+def test_the_next_run_completes_a_killed_commit_itself(tmp_path, world_sets, spawn):
     """No manual recovery: the next command (here `export`) finds the journal
     and completes the set before it reads enriched.json."""
     server, old, new, _ = world_sets
     project, env = _old_project(tmp_path, server)
     ready = tmp_path / "paused"
     paused = {**env, outputs.PAUSE_ENV: "rename:2", outputs.PAUSE_FILE_ENV: str(ready)}
-    proc = subprocess.Popen(CMD, cwd=project, env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = spawn(CMD, cwd=project, env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for(ready.exists, proc, "checkpoint rename:2")
     _kill(proc)
     assert (project / "data" / ".enriched.json.journal.json").exists()
     assert _snapshot(project) not in (old, new)  # mixed on disk until the next load
     done = subprocess.run([sys.executable, "-m", "pipeline", "export"], cwd=project, env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _assert_one_generation(project, old, new) == "new"
 
 
-def test_second_run_waits_for_the_first_or_refuses_with_no_wait(tmp_path, world_sets):
+def test_second_run_waits_for_the_first_or_refuses_with_no_wait(tmp_path, world_sets, spawn):
     server, old, new, _ = world_sets
     project, env = _old_project(tmp_path, server)
     ready = tmp_path / "paused"
-    holder = subprocess.Popen(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    holder = spawn(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
     _wait_for(ready.exists, holder, "the first run to hold the lock")
 
@@ -218,31 +238,39 @@ def test_second_run_waits_for_the_first_or_refuses_with_no_wait(tmp_path, world_
     assert "another run is using" in refused.stderr and "Traceback" not in refused.stderr
     assert _snapshot(project) == old
 
-    waiter = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    waiter_err = tmp_path / "waiter.err"
+    with waiter_err.open("w") as err_file:
+        waiter = spawn(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=err_file, text=True)
+    _wait_for(lambda: "waiting for another run" in waiter_err.read_text(), waiter, "the second run to wait")
     assert waiter.poll() is None, "the second run did not wait"
     _kill(holder)  # the OS releases the lock of a killed process
-    _, err = waiter.communicate(timeout=120)
+    waiter.wait(timeout=120)
+    err = waiter_err.read_text()
     assert waiter.returncode == 0, err
-    assert "waiting for another run" in err
     assert _assert_one_generation(project, old, new, ignore=CACHED) == "new"
 
 
-def test_two_runs_a_second_apart_both_finish_and_lose_nothing(tmp_path, world_sets):
+def test_two_runs_a_second_apart_both_finish_and_lose_nothing(tmp_path, world_sets, spawn):
     """Two real processes on the same files: the second waits, then starts
     from what the first wrote, so the first one's fetched data is kept."""
     server, old, new, _ = world_sets
     project, env = _old_project(tmp_path, server)
     server.reset_log()
-    server.inject("s2", [("sleep", 0.5)] * 4)
-    first = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: len(server.log) >= 1, first, "the first run's first request")
-    time.sleep(0.5)
-    assert first.poll() is None, "the first run ended before the second started"
-    second = subprocess.Popen(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    release = threading.Event()
+    server.inject("s2", [("hold", release, 120)])  # the first run's first S2 request waits for this test
+    try:
+        first = spawn(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _wait_for(lambda: server.counts()["s2"] >= 1, first, "the first run's first S2 request")
+        assert first.poll() is None, "the first run ended before the second started"
+        second_err = tmp_path / "second.err"
+        with second_err.open("w") as err_file:
+            second = spawn(CMD, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=err_file, text=True)
+        _wait_for(lambda: "waiting for another run" in second_err.read_text(), second, "the second run to wait")
+    finally:
+        release.set()  # the first run goes on, then the second
     _, err1 = first.communicate(timeout=120)
-    _, err2 = second.communicate(timeout=120)
+    second.wait(timeout=120)
+    err2 = second_err.read_text()
     assert first.returncode == 0, err1
     assert second.returncode == 0, err2
     assert "waiting for another run" in err2
@@ -250,7 +278,7 @@ def test_two_runs_a_second_apart_both_finish_and_lose_nothing(tmp_path, world_se
     assert _assert_one_generation(project, old, new) == "new"
 
 
-def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path):
+def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path, spawn):
     """A child rewrites a 2 MB file in a tight loop with atomic_write_text;
     killed at several moments while it is writing, the file is always one
     whole version, and no temp file is left once the next writer cleans up."""
@@ -267,7 +295,7 @@ def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path):
     versions = set()
     for delay in (0.0, 0.013, 0.021, 0.037, 0.05):
         target.unlink(missing_ok=True)
-        proc = subprocess.Popen([sys.executable, "-c", script])
+        proc = spawn([sys.executable, "-c", script])
         _wait_for(target.exists, proc, "the first write")
         time.sleep(delay)
         _kill(proc)
@@ -297,18 +325,18 @@ def test_every_kind_of_temp_file_is_cleaned(tmp_path, world_sets):
     os.utime(cache / ".abcdef.json.zz.tmp", (hour_ago, hour_ago))
     young = cache / ".fedcba.json.yy.tmp"  # another run may be writing it right now
     young.write_text("in progress")
-    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True)
+    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert [p for p in litter if p.exists()] == []
     assert young.exists()
     assert _assert_one_generation(project, old, new) == "new"
 
 
-def test_export_takes_the_same_lock(tmp_path, world_sets):
+def test_export_takes_the_same_lock(tmp_path, world_sets, spawn):
     server, old, _, _ = world_sets
     project, env = _old_project(tmp_path, server)
     ready = tmp_path / "paused"
-    holder = subprocess.Popen(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    holder = spawn(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
     _wait_for(ready.exists, holder, "the run to hold the lock")
     refused = subprocess.run([sys.executable, "-m", "pipeline", "export", "--no-wait"], cwd=project, env=env,
@@ -318,18 +346,18 @@ def test_export_takes_the_same_lock(tmp_path, world_sets):
     assert _snapshot(project) == old
 
 
-def test_a_file_edited_after_a_kill_does_not_block_the_next_run(tmp_path, world_sets):
+def test_a_file_edited_after_a_kill_does_not_block_the_next_run(tmp_path, world_sets, spawn):
     """The journal says index.html should be the new version, but someone
     edited it after the kill: the next run says so, goes on, and rewrites it."""
     server, old, new, _ = world_sets
     project, env = _old_project(tmp_path, server)
     ready = tmp_path / "paused"
     paused = {**env, outputs.PAUSE_ENV: "rename:5", outputs.PAUSE_FILE_ENV: str(ready)}
-    proc = subprocess.Popen(CMD, cwd=project, env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = spawn(CMD, cwd=project, env=paused, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for(ready.exists, proc, "checkpoint rename:5")
     _kill(proc)
     (project / "exports" / "index.html").write_text("edited by hand")
-    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True)
+    done = subprocess.run(CMD, cwd=project, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "killed while writing its outputs; they were completed" in done.stdout
     assert "changed after that run was killed (kept): " in done.stdout and "index.html" in done.stdout
