@@ -38,9 +38,9 @@ def test_whole_corpus_meets_the_floors():
     total = parse_corpus.Score("total")
     for md in LISTS:
         total.add(parse_corpus.score_list(md))
-    assert total.titles >= 0.98 * total.expected
+    assert total.titles >= 0.99 * total.expected
     assert total.years >= 0.98 * total.titles
     assert total.venues >= 0.97 * total.titles
     assert total.authors >= 0.99 * total.authors_total
     assert total.arxiv == total.arxiv_total
-    assert total.spurious <= 11
+    assert total.spurious <= 7

@@ -133,6 +133,12 @@ def classify(item: Item, f: Fields) -> Verdict:
     # a title-like link to an unknown site
     if soft_section and nwords <= 4:
         return Verdict(SOFTWARE)
-    if nwords >= 4 and not is_venue(title):
+    internal = links.is_internal(f.url or "")
+    if f.generic_text is not None and not re.match(r"^\W*(?:https?://|www\.)", f.generic_text) and not internal:
+        return Verdict(PAPER)  # "Title [[Paper]](url)": the list says the link is the paper
+    if nwords >= 4 and not is_venue(title) and f.title_in_link and not internal:
         return Verdict(PAPER)
+    if not f.title_in_link or internal:
+        # "**Label**: https://..." or "[Name](page.md)": a resource or a page of this repository
+        return Verdict(None, "a link that names no paper")
     return Verdict(None, "a link that names no paper", uncertain=nwords >= 2 and not is_venue(title))

@@ -27,7 +27,7 @@ YEAR_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./-](0?[1-9]|1[0-2])(?:[./-
 MONTH_YEAR = re.compile(rf"(?:\b\d{{1,2}}(?:st|nd|rd|th)?\s+)?\b(?:{_MONTHS})\.?,?\s+"
                         rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d{{2}})(?!\d)", re.I)
 # "'16", "’16", "MobiCom'18", "CVPR’19" (an apostrophe and two digits ending a word)
-YEAR2 = re.compile(r"(?:(?<=[A-Za-z\s(\[,])|^)['’‘](\d{2})(?![\d])")
+YEAR2 = re.compile(r"(?:(?<=[A-Za-z\s(\[,])|^)['’‘]\s?(\d{2})(?![\d])")
 
 
 def plausible(year: int) -> bool:

@@ -149,8 +149,12 @@ def _split_text(text: str, styled: bool = False) -> list[tuple[str, bool, bool]]
             spans.append((s, e, kind, inner))
             last_end = e
     for s, e, kind, inner in spans:
-        if kind == "b" and text[s] == "(" and (styled or (text[e:].strip(_STRIP) and not _paren_note(inner))):
+        after_names = text[:s].rstrip().endswith(("al.", "al"))  # "Chen et al.(PKU & Huawei) NeurIPS 2019"
+        if kind == "b" and text[s] == "(" and not after_names and \
+                (styled or (text[e:].strip(_STRIP) and not _paren_note(inner))):
             continue  # "Large Language Model (LLM) Security", "*Conference on Robot Learning (CoRL)*"
+        if kind == "b" and text[s] == "[" and text[:s].rstrip().endswith(":") and len(inner.split()) >= 3:
+            continue  # "Evolving Data: [with Application to Forest Fire Risk Prediction]": a subtitle
         out.extend(_split_plain(text[pos:s]))
         out.append((inner, kind == "q", kind == "b"))
         pos = e
@@ -304,6 +308,8 @@ def _title_score(c: Chunk, first_text: bool, titled_link: bool = False) -> float
         score -= 1.5 * vs
     if dates.is_only_date(t) is not None:
         return -9.0
+    if _PUB_DETAIL.search(t) and any(ch.isdigit() for ch in t):
+        score -= 3.0  # "vol. 3, no. 3, pp. 27-46": publication details
     if ET_AL.search(t):
         score -= 4.0
     return score

@@ -51,7 +51,7 @@ PAPER_HOSTS = frozenset(("arxiv.org", "doi.org", "dl.acm.org", "acm.org", "ieeex
                "scholar.google.com", "papers.ssrn.com", "escholarship.org", "osti.gov",
                "cv-foundation.org", "bmva.org", "isca-speech.org", "isca-archive.org", "jair.org",
                "pmlr.press", "siam.org", "plos.org", "frontiersin.org", "cell.com", "pnas.org",
-               "academic.oup.com", "emerald.com", "sagepub.com", "iclr.cc", "icml.cc", "kdd.org"))
+               "academic.oup.com", "emerald.com", "sagepub.com", "iclr.cc", "icml.cc", "kdd.org", "eprint.iacr.org"))
 
 
 @lru_cache(maxsize=65536)

@@ -31,6 +31,8 @@ ecml pkdd icdcs middleware apnet mobiquitous wimob ijcv jmlr tacl tpami ral tro 
 nature science arxiv biorxiv medrxiv openreview corr ssrn pmlr tiis ieee acm usenix springer elsevier
 """.split())
 
+PUBLISHERS = frozenset("ieee acm springer elsevier wiley mdpi".split())
+
 # known names that are also English words: they count only when written in capitals
 AMBIGUOUS = frozenset("fast sec date micro cases codes mass pact colt ics cav www rss mm sc cf tc atc icl "
                       "dsn uai sdm ieee acm usenix springer elsevier nature science review".split())
@@ -48,7 +50,7 @@ def _known(word: str) -> bool:
 
 VENUE_WORDS = re.compile(
     r"\b(?:conference|journal|proceedings|workshops?|symposium|transactions|"
-    r"letters|magazine|arxiv|preprint|review|annual|international|meeting|congress|forum|"
+    r"letters|magazine|arxiv|preprint|annual|international|meeting|congress|forum|"
     r"track|findings|companion|summit)\b|\b(?:conf|proc|trans|symp|intl)\.", re.I)
 _IN_PREFIX = re.compile(
     r"^\s*(?:(?:accepted|published|appeared|presented|to appear)\s+(?:at|in|to|by)|in|at|@)\s*[:]?\s+",
@@ -107,6 +109,8 @@ def venue_score(text: str) -> float:
     words = _words(venue)
     if not words:
         return 1.5 if year is not None else 0.0
+    if year is None and all(w.casefold() in PUBLISHERS for w in words):
+        return 0.5  # "IEEE", "ACM", "Springer": a publisher, not a venue
     known = sum(1 for w in words if _known(w))
     score = 0.0
     if known:
