@@ -16,7 +16,6 @@ from rapidfuzz import fuzz
 
 from ..models import ListEntry
 
-
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
