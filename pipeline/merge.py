@@ -423,10 +423,14 @@ def _merge_ids(work: Work | None, previous: Entry | None, list_ids: Ids | None,
                 continue
             if stale and layer is previous_ids and where.get(f.name) == "list":
                 continue
-            setattr(ids, f.name, value)
+            setattr(ids, f.name, list(value) if isinstance(value, list) else value)  # other_dois: a copy
             origin[f.name] = where.get(f.name, "list")
             if f.name == "arxiv":
                 ids.arxiv_version = layer.arxiv_version
+    if ids.other_dois is not None:  # never the canonical DOI again, nor one refuted or rejected
+        ids.other_dois = [d for d in ids.other_dois if d != ids.doi and not rejects(banned, doi=d)] or None
+        if ids.other_dois is None:
+            origin.pop("other_dois", None)
     return ids, origin, sorted(refuted)
 
 
