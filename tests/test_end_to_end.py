@@ -354,3 +354,21 @@ def test_title_searched_paper_stays_resolved_when_every_source_is_down(project, 
     e = entries(project)[pet]
     assert e["status"]["resolved"] and e["ids"] == online["ids"]
     assert e["status"]["reason"] is None
+
+
+def test_offline_and_sources_down_after_online_keep_every_id_and_status(project, server):
+    """How issue 13 is checked: an offline run after the online one, compared ID by ID (and a
+    full run with every source down and nothing cached, the same)."""
+    _link_heimdall_to_spinn(project)  # one refuted list link among them
+    assert main(["run"]) == 0
+    online = entries(project)
+    assert main(["run", "--offline"]) == 0
+    offline = entries(project)
+    _all_down(server, project)
+    assert main(["run"]) == 0
+    down = entries(project)
+    for title, e in online.items():
+        for later in (offline, down):
+            assert later[title]["ids"] == e["ids"], title
+            assert later[title]["status"]["resolved"] == e["status"]["resolved"], title
+            assert later[title]["status"]["refuted"] == e["status"]["refuted"], title
