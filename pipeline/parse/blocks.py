@@ -162,7 +162,7 @@ class _Reader:
             self.headings.pop()
         # a heading with a paper link is one paper; paragraphs below it are its details
         if any(p.kind == "link" and not p.href.startswith("#") for p in pieces) and not self.skipping() \
-                and len(text.split()) >= 2:
+                and len(text.split()) >= 2 and not SKIP_SECTION.match(re.sub(r"^[\W\d_]+", "", text)):
             item = Item(pieces, _line(open_tok), self.section, "heading", self.year_hint())
             while self.i < len(self.toks) and self.toks[self.i].type == "paragraph_open":
                 item.extra.append(flatten(self.toks[self.i + 1].children))
