@@ -411,15 +411,17 @@ def extract(item: Item) -> Fields:
     # a title split across chunks of the same link ("Title: part. Subtitle") is joined back
     if title_chunk.link is not None:
         same = [c for c in chunks if c.link is title_chunk.link]
-        if len(same) > 1 and not any(names_score(c.text) >= 1.5 or venues.is_venue(c.text) for c in same):
-            f.title = _clean_title(title_chunk.link.text)
+        if len(same) > 1 and not any(names_score(c.text) >= 1.5 or venues.is_venue(c.text)
+                                     or dates.find_year(c.text) is not None for c in same):
+            f.title = _clean_title(clean_text(title_chunk.link.text))
 
     rest = [c for c in chunks if c is not title_chunk and not (c.link is not None and c.link is title_chunk.link
                                                                  and f.title == _clean_title(c.link.text))]
     paper = _paper_link(real_links, title_chunk)
     f.url = clean_url(paper.href) if paper is not None else None
     if paper is None or not links.is_paper_url(paper.href):
-        written = _written_id(" ".join(c.text for c in rest))  # "arXiv:1503.02531", "doi:10.1145/..."
+        # "arXiv:1503.02531", "doi:10.1145/..." written in the text (not inside a link's address)
+        written = _written_id(" ".join(c.text for c in rest if c.link is None))
         if written is not None:
             if paper is not None:
                 f.links.insert(0, Link(text=_squash(paper.text), url=clean_url(paper.href)))
