@@ -47,6 +47,7 @@ import jsonschema
 
 from pipeline import fsutil
 from pipeline.errors import InputError
+from pipeline.identifiers import ids_from_url
 from pipeline.keys import assign_keys, base_key  # noqa: F401  (re-exported, see DESIGN.md)
 from pipeline.latex import UNIT, escape, escape_protected, needs_protection, verbatim
 from pipeline.models import (
@@ -58,6 +59,7 @@ from pipeline.models import (
     Entry,
     Person,
 )
+from pipeline.overrides import reject_keys
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 BIB_NAME = "references.bib"
@@ -129,7 +131,12 @@ _REFUTED = re.compile(r"^(?:doi|arxiv) \S+ \(from the list\) points to ")
 
 def list_link_refuted(entry: Entry) -> bool:
     """The list's link carries an identifier that a source showed to be
-    another paper (``status.warnings``): that link is never exported."""
+    another paper (``status.refuted``, or the warning saying so): that link
+    is never exported."""
+    if entry.status.refuted and entry.list.url:
+        ids = ids_from_url(entry.list.url)
+        if reject_keys(doi=ids.doi, arxiv=ids.arxiv) & set(entry.status.refuted):
+            return True
     return any(_REFUTED.match(w) for w in entry.status.warnings)
 
 

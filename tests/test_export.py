@@ -224,6 +224,11 @@ def test_a_list_link_shown_to_be_another_paper_is_never_exported():
                          "not the listed title (score 31); not trusted"]
     assert _url_fields(e) == [None, None, None]
     assert e.url == e.list.url  # enriched.json keeps what the list says
+    e.status.warnings = []
+    e.status.refuted = ["doi:10.1145/9999999.9999999"]  # what merge records (status.refuted)
+    assert _url_fields(e) == [None, None, None]
+    e.status.refuted = ["doi:10.1145/1111111.1111111"]  # another identifier refuted: the link stands
+    assert _url_fields(e)[0] == "https://dl.acm.org/doi/10.1145/9999999.9999999"
 
 
 def _url_fields(e):
