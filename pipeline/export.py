@@ -34,7 +34,6 @@ manual section 2.2, CSL-JSON schema (pipeline/schemas/csl-data.json).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
@@ -58,6 +57,7 @@ from pipeline.models import (
     VENUE_PREPRINT,
     Entry,
     Person,
+    field_names,
 )
 from pipeline.overrides import reject_keys
 
@@ -340,18 +340,13 @@ def _schema(name: str) -> dict[str, Any]:
     return schema
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _plain(value: Any) -> Any:
     """:func:`dataclasses.asdict` for our models, without its deep copies:
     dataclasses become dicts (field order kept), lists and tuples lists."""
     cls = type(value)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = (
-            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
-        )
+    names = field_names(cls)
     if names:
         return {n: _plain(getattr(value, n)) for n in names}
     if cls is list or cls is tuple:

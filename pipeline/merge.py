@@ -47,6 +47,7 @@ from .models import (
     ListInfo,
     SourceRecord,
     Status,
+    field_names,
 )
 from .overrides import REJECTABLE, reject_keys, rejects
 from .resolve import Work, clean_ids
@@ -77,7 +78,6 @@ SCALAR_FIELDS = ("title", "year", "venue", "abstract", "pages", "volume", "issue
 
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _clone(value: Any) -> Any:
@@ -85,11 +85,7 @@ def _clone(value: Any) -> Any:
     plain values): what :func:`copy.deepcopy` gives, at a fraction of its cost
     (it was half of merge's time)."""
     cls = type(value)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = (
-            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
-        )
+    names = field_names(cls)
     if names:
         return cls(**{n: _clone(getattr(value, n)) for n in names})
     if cls is list:

@@ -31,6 +31,20 @@ VENUE_JOURNAL = "journal"
 VENUE_PREPRINT = "preprint"
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass (``()`` for any other type), looked up once per class:
+    the one cache that fast copies and renders of our models share."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = (
+            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
+        )
+    return names
+
+
 @dataclass
 class Person:
     """One author.  ``name`` is the display form ("Given Family"); ``given``

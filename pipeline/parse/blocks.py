@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import dates
-from .inline import STRONG, Piece, flatten, flatten_html, plain
+from .inline import STRONG, Piece, flatten, flatten_html, plain, split_lines
 from .links import code_text, generic_text
 
 # GitHub's flavour: tables, strikethrough, and bare URLs as links (GFM "autolinks", via linkify-it-py)
@@ -198,7 +198,7 @@ class _Reader:
         self.seen_content = True
         pieces = flatten(inline.children)
         base = _line(open_tok)
-        lines = [ln for ln in _lines(pieces) if plain(ln)]
+        lines = [ln for ln in split_lines(pieces) if plain(ln)]
         # one item for the whole paragraph; the parser reads it line by line instead
         # when several of its lines are references of their own ("[7] Lee et al. ...<br>")
         item = Item(pieces, base, self.section, "paragraph", self.year_hint())
@@ -318,16 +318,6 @@ class _Reader:
                 out.append(Item(pieces, base + raw.count("\n", 0, m.start()), self.section, "html",
                                 self.year_hint()))
         return out
-
-
-def _lines(pieces: list[Piece]) -> list[list[Piece]]:
-    out: list[list[Piece]] = [[]]
-    for p in pieces:
-        if p.kind == "br":
-            out.append([])
-        else:
-            out[-1].append(p)
-    return [x for x in out if x]
 
 
 def table_roles(head: list[str], body: list[list[list[Piece]]]) -> dict[str, list[int]]:
