@@ -34,12 +34,13 @@ from .models import VENUE_CONFERENCE, VENUE_JOURNAL, VENUE_PREPRINT, Person
 SEARCH_TITLE_THRESHOLD = 90.0
 URL_TITLE_THRESHOLD = 80.0
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # letters of any script stay (a CJK title must not fold to "")
 _SPECIAL = {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "μ": "mu", "µ": "mu"}
 
 
 def fold(text: str) -> str:
-    """ASCII, lower-case, alphanumerics separated by single spaces."""
+    """Lower-case letters and digits separated by single spaces; Latin letters lose their
+    accents (NFKD), letters of other scripts stay as they are."""
     text = "".join(_SPECIAL.get(ch, ch) for ch in text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -246,3 +246,16 @@ def test_parse_counts_what_is_not_an_entry_with_the_reasons(workdir):
     last = r.stdout.strip().splitlines()[-1]
     assert last.startswith("19 entries (19 papers, 0 software), 0 unreadable lines, not entries: 5 (")
     assert "a course 1" in last and "navigation: a label followed by year links 1" in last
+
+
+def test_titles_in_other_scripts_stay_distinct_entries_across_runs(workdir):
+    lst = workdir / "cjk.md"
+    lst.write_text("# 列表\n\n## 论文\n"
+                   "- [大语言模型的高效推理综述](https://arxiv.org/abs/2401.00001), ACL 2024\n"
+                   "- [移动设备上的深度学习推理](https://arxiv.org/abs/2401.00002), ACL 2024\n", encoding="utf-8")
+    for _ in range(2):
+        r = run_cli("run", "--offline", "--input", str(lst), cwd=workdir)
+        assert r.returncode == 0, r.stderr
+        entries = json.loads((workdir / "data" / "enriched.json").read_text(encoding="utf-8"))["entries"]
+        assert sorted(e["title"] for e in entries) == ["大语言模型的高效推理综述", "移动设备上的深度学习推理"]
+        assert len({e["key"] for e in entries}) == 2

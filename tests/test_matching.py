@@ -113,3 +113,11 @@ def test_list_identifier_with_a_tagline_title_is_accepted_on_author_year_and_ven
 def test_each_missing_piece_of_evidence_refuses_a_record_with_another_title(year, authors, venue):
     ok, _, _ = identifier_record_agrees(TASO_LISTED, year, authors, venue, TASO_RECORD, 2019, JIA, SOSP19)
     assert not ok
+
+
+def test_fold_keeps_letters_of_every_script():
+    # a title in Chinese (or Greek, Cyrillic...) must not fold to "": run.py recognises
+    # entries across runs by their folded title, and search scores compare folds
+    assert fold("大语言模型的高效推理") == "大语言模型的高效推理"
+    assert fold("大语言模型的高效推理") != fold("移动设备上的深度学习推理")
+    assert fold("Ünïcode μNAS: Łukasz's  Net!") == "unicode munas lukasz s net"
