@@ -9,19 +9,15 @@ win; gaps are filled from the later one.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from rapidfuzz import fuzz
 
+from ..matching import fold
 from ..models import ListEntry
-
-_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def title_key(title: str) -> str:
-    """A title folded for comparison: NFKC, case-folded, letters and digits only."""
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", title).casefold())
+    """A title folded for comparison (:func:`pipeline.matching.fold`), spaces removed."""
+    return fold(title).replace(" ", "")
 
 
 class Deduper:
