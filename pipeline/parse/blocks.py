@@ -70,7 +70,6 @@ class Item:
     columns: dict[str, list[list[Piece]]] = field(default_factory=dict)
     extra: list[list[Piece]] = field(default_factory=list)
     details: list[Item] = field(default_factory=list)
-    depth: int = 0
     lines: list[Item] = field(default_factory=list)  # a paragraph's lines, as items
 
 
@@ -121,7 +120,7 @@ class _Reader:
             elif self.skipping():
                 self.skip_block()
             elif ty in ("bullet_list_open", "ordered_list_open"):
-                self.items.extend(self.list_block(0))
+                self.items.extend(self.list_block())
             elif ty == "table_open":
                 self.items.extend(self.table())
             elif ty == "paragraph_open":
@@ -205,23 +204,23 @@ class _Reader:
         item.lines = [Item(ln, base + ln[0].line, self.section, "paragraph", self.year_hint()) for ln in lines]
         return [item]
 
-    def list_block(self, depth: int) -> list[Item]:
+    def list_block(self) -> list[Item]:
         """A bullet or ordered list starting at ``self.i``; returns its items."""
         close = self.toks[self.i].type.replace("_open", "_close")
         self.i += 1
         out: list[Item] = []
         while self.i < len(self.toks) and self.toks[self.i].type != close:
             if self.toks[self.i].type == "list_item_open":
-                out.append(self.list_item(depth))
+                out.append(self.list_item())
             else:
                 self.i += 1
         self.i += 1
         return out
 
-    def list_item(self, depth: int) -> Item:
+    def list_item(self) -> Item:
         open_tok = self.toks[self.i]
         self.i += 1
-        item = Item([], _line(open_tok), self.section, "list", self.year_hint(), depth=depth)
+        item = Item([], _line(open_tok), self.section, "list", self.year_hint())
         first = True
         while self.i < len(self.toks) and self.toks[self.i].type != "list_item_close":
             t = self.toks[self.i]
@@ -235,7 +234,7 @@ class _Reader:
                     item.extra.append(pieces)
                 self.i += 3
             elif t.type in ("bullet_list_open", "ordered_list_open"):
-                item.details.extend(self.list_block(depth + 1))
+                item.details.extend(self.list_block())
                 first = False
             elif t.type == "html_block":
                 pieces = flatten_html(t.content, MD)
