@@ -413,20 +413,25 @@ class _Deadline:
         self._timer.cancel()
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+class _Watched:
+    """Mixed into urllib3's connections: once a request is sent, the current
+    request's deadline watches the socket (so a slow body is cut off too)."""
+
+    sock: socket.socket
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:
         deadline = getattr(_current, "deadline", None)
         if deadline is not None:
             deadline.register(self.sock)
-        return super().getresponse()
+        return super().getresponse()  # type: ignore[misc, no-any-return]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.register(self.sock)
-        return super().getresponse()
+class _WatchedHTTPConnection(_Watched, HTTPConnection):  # type: ignore[misc]
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):  # type: ignore[misc]
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

@@ -225,13 +225,19 @@ def test_the_next_run_completes_a_killed_commit_itself(tmp_path, world_sets, spa
     assert _assert_one_generation(project, old, new) == "new"
 
 
+def _paused_holding_the_lock(tmp_path, project, env, spawn):
+    """A run started and paused after staging its outputs, so it holds the run lock."""
+    ready = tmp_path / "paused"
+    holder = spawn(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                   env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
+    _wait_for(ready.exists, holder, "a run to hold the lock")
+    return holder
+
+
 def test_second_run_waits_for_the_first_or_refuses_with_no_wait(tmp_path, world_sets, spawn):
     server, old, new, _ = world_sets
     project, env = _old_project(tmp_path, server)
-    ready = tmp_path / "paused"
-    holder = spawn(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
-    _wait_for(ready.exists, holder, "the first run to hold the lock")
+    holder = _paused_holding_the_lock(tmp_path, project, env, spawn)
 
     refused = subprocess.run(CMD + ["--no-wait"], cwd=project, env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2
@@ -335,10 +341,7 @@ def test_every_kind_of_temp_file_is_cleaned(tmp_path, world_sets):
 def test_export_takes_the_same_lock(tmp_path, world_sets, spawn):
     server, old, _, _ = world_sets
     project, env = _old_project(tmp_path, server)
-    ready = tmp_path / "paused"
-    holder = spawn(CMD, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**env, outputs.PAUSE_ENV: "staged", outputs.PAUSE_FILE_ENV: str(ready)})
-    _wait_for(ready.exists, holder, "the run to hold the lock")
+    holder = _paused_holding_the_lock(tmp_path, project, env, spawn)
     refused = subprocess.run([sys.executable, "-m", "pipeline", "export", "--no-wait"], cwd=project, env=env,
                              capture_output=True, text=True, timeout=60)
     _kill(holder)
