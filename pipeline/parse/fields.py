@@ -327,14 +327,14 @@ def _clean_title(t: str) -> str:
     return _squash(t.strip("\"“”"))
 
 
-def _lead_date(chunks: list[Chunk], title: Chunk) -> tuple[list[Chunk], int | None]:
-    """A leading date on the title chunk ("2016.03 Title") is split off."""
+def _lead_date(title: Chunk) -> int | None:
+    """A leading date on the title chunk ("2016.03 Title") is split off; its year is returned."""
     m = re.match(r"^\W*((?:19|20)\d{2})(?:[./-]\d{1,2}){0,2}\b[\s:.-]*", title.text)
     if m and len(title.text[m.end():].split()) >= 2 and not title.link:
         y = int(m.group(1))
         title.text = title.text[m.end():]
-        return chunks, y if dates.plausible(y) else None
-    return chunks, None
+        return y if dates.plausible(y) else None
+    return None
 
 
 # --- the extractor --------------------------------------------------------------------
@@ -405,7 +405,7 @@ def extract(item: Item) -> Fields:
     if title_chunk is None:
         _fill_links(f, real_links, None)
         return f
-    chunks, lead_year = _lead_date(chunks, title_chunk)
+    lead_year = _lead_date(title_chunk)
     f.title = _clean_title(title_chunk.text)
     f.title_in_link = title_chunk.link is not None
     # a title split across chunks of the same link ("Title: part. Subtitle") is joined back
